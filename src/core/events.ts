@@ -1,0 +1,27 @@
+/** Progress events: phases report through an `onEvent` callback; only `cli/` prints them. */
+
+/** Names of the pipeline's steps, in order. */
+export type PhaseName =
+  | 'start'
+  | 'schema'
+  | 'introspect'
+  | 'seed'
+  | 'audit'
+  | 'attack'
+  | 'load'
+  | 'report';
+
+/** One thing that happened during a run. */
+export type RunEvent =
+  | { type: 'phase-start'; phase: PhaseName; detail?: string }
+  | { type: 'phase-end'; phase: PhaseName; durationMs: number; detail?: string }
+  | { type: 'progress'; phase: PhaseName; done: number; total: number; detail?: string }
+  | { type: 'info'; message: string }
+  | { type: 'warning'; message: string }
+  | { type: 'server-log'; line: string };
+
+/** Receives run events. Must not throw. */
+export type OnEvent = (event: RunEvent) => void;
+
+/** An `OnEvent` that ignores everything. */
+export const ignoreEvents: OnEvent = () => {};

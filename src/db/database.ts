@@ -38,6 +38,8 @@ export interface StartedDatabase extends AsyncDisposable {
   readonly serverVersionNum: number;
   /** Milliseconds the backend took to become ready. */
   readonly startMs: number;
+  /** For backends that run a local server process: its pid and temp dir (removed on stop). */
+  readonly local?: { pid: number; dir: string };
   stop(): Promise<void>;
 }
 

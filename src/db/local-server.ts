@@ -53,10 +53,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
   const runAs = resolveRunAs(onEvent);
   const rootDir = await mkdtemp(join(tmpdir(), 'tenantguard-pg-'));
   let child: ChildProcess | undefined;
-  const removeAll = async () => {
-    if (child) await stopProcess(child);
-    await rm(rootDir, { recursive: true, force: true });
-  };
+  let stopping: Promise<void> | undefined;
+  // One stop, however many callers (abort, stop(), a failed start) ask for it.
+  const removeAll = () =>
+    (stopping ??= (async () => {
+      options.signal?.removeEventListener('abort', onAbort);
+      if (child) await stopProcess(child);
+      await rm(rootDir, { recursive: true, force: true });
+    })());
   const onAbort = () => void removeAll();
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
@@ -70,13 +74,7 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const started = await launch(options.binDir, rootDir, port, settings, runAs, onEvent, options.signal);
       if (started.ok) {
         child = started.child;
-        let stopping: Promise<void> | undefined;
-        const stop = () => {
-          options.signal?.removeEventListener('abort', onAbort);
-          stopping ??= removeAll();
-          return stopping;
-        };
-        return { host: '127.0.0.1', port, superuser, password, rootDir, pid: child.pid!, stop };
+        return { host: '127.0.0.1', port, superuser, password, rootDir, pid: child.pid!, stop: removeAll };
       }
       if (!started.portTaken || attempt >= 5) {
         throw new HarnessError('backend-failed', `Postgres did not start: ${started.reason}`, {
@@ -85,7 +83,6 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       }
     }
   } catch (error) {
-    options.signal?.removeEventListener('abort', onAbort);
     await removeAll();
     if (options.signal?.aborted) throw new HarnessError('interrupted', 'interrupted while starting Postgres');
     throw error;

@@ -54,6 +54,7 @@ export async function localServerDatabase(server: LocalServer, backend: 'embedde
     summary: { backend, host: server.host, port: server.port, database, serverVersion: version.version, writable: true },
     serverVersionNum: version.num,
     startMs,
+    local: { pid: server.pid, dir: server.rootDir },
     stop: server.stop,
     [Symbol.asyncDispose]: server.stop,
   };

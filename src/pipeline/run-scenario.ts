@@ -1,0 +1,135 @@
+import { inferTenancy } from '../catalog/infer-tenancy.ts';
+import { introspect } from '../catalog/introspect.ts';
+import type { CatalogSnapshot } from '../catalog/snapshot.ts';
+import { HarnessError, isHarnessError, messageOf, throwIfAborted } from '../core/errors.ts';
+import { ignoreEvents, type OnEvent, type PhaseName } from '../core/events.ts';
+import type { SeedManifest } from '../core/manifest.ts';
+import type { PhaseStatus, Report, ReportTarget } from '../core/report.ts';
+import { randomRunSeed } from '../core/seed-random.ts';
+import type { Tenancy } from '../core/tenancy.ts';
+import { applySchema } from '../db/apply-schema.ts';
+import { assertWritable } from '../db/backends/index.ts';
+import { redactCredentials, withClient } from '../db/connect.ts';
+import type { DatabaseBackend, StartedDatabase } from '../db/database.ts';
+import { buildReport } from '../report/build-report.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { manifestFromDatabase, seedTenants } from '../seed/index.ts';
+import { toolInfo } from './tool-info.ts';
+
+/** Options of {@link runScenario}. */
+export interface RunScenarioOptions {
+  scenario: Scenario;
+  backend: DatabaseBackend;
+  /** Overrides the scenario's seed; random when neither gives one. */
+  seed?: number;
+  onEvent?: OnEvent;
+  /** Aborting stops the run: Postgres is stopped and a partial report is returned. */
+  signal?: AbortSignal;
+}
+
+/** What a run produced. `error` is set when the harness, not the target, failed. */
+export interface RunOutcome {
+  report: Report;
+  seed: number;
+  manifest: SeedManifest | null;
+  snapshot: CatalogSnapshot | null;
+  error: HarnessError | null;
+}
+
+/** Phases that later issues add; until then they are reported as not run, never as passed. */
+function phaseStatuses(scenario: Scenario): PhaseStatus[] {
+  const notBuilt = (phase: PhaseStatus['phase'], enabled: boolean): PhaseStatus => ({
+    phase,
+    status: 'not-run',
+    reason: enabled ? 'not available in this version' : 'disabled in the scenario',
+  });
+  return [notBuilt('audit', scenario.audit.enabled), notBuilt('attack', scenario.attacks.enabled), notBuilt('load', scenario.load.enabled)];
+}
+
+/**
+ * The main job: start the database, apply the schema, read the catalog, resolve the tenancy,
+ * seed the tenants, run the phases, and build the report. Always stops what it started and
+ * always returns a report; a run that did not finish is marked incomplete (inconclusive).
+ */
+export async function runScenario(options: RunScenarioOptions): Promise<RunOutcome> {
+  const { scenario, signal } = options;
+  const onEvent = options.onEvent ?? ignoreEvents;
+  const seed = options.seed ?? scenario.seed.seed ?? randomRunSeed();
+  const startedAt = new Date();
+  const timings: Partial<Record<PhaseName, number>> = {};
+  let target: ReportTarget | null = null;
+  let tenancy: Tenancy | null = null;
+  let manifest: SeedManifest | null = null;
+  let snapshot: CatalogSnapshot | null = null;
+  let error: HarnessError | null = null;
+
+  const phase = async <T>(name: PhaseName, work: () => Promise<T>): Promise<T> => {
+    throwIfAborted(signal);
+    onEvent({ type: 'phase-start', phase: name });
+    const began = performance.now();
+    const value = await work();
+    timings[name] = Math.round(performance.now() - began);
+    onEvent({ type: 'phase-end', phase: name, durationMs: timings[name] });
+    return value;
+  };
+
+  let db: StartedDatabase | undefined;
+  try {
+    db = await phase('start', () => options.backend.start({ signal, onEvent }));
+    target = { ...db.summary, startMs: db.startMs };
+    const adminUrl = db.adminUrl;
+    const started = db;
+    await phase('schema', async () => {
+      assertWritable(started, 'apply the schema');
+      await applySchema(adminUrl, scenario.schema, { onEvent, signal, baseDir: scenario.file ? undefined : process.cwd() });
+    });
+    snapshot = await phase('introspect', () => withClient(adminUrl, (client) => introspect(client)));
+    const resolved = inferTenancy(snapshot, scenario.tenancy);
+    tenancy = resolved.tenancy;
+    for (const note of resolved.notes) onEvent({ type: 'info', message: `inferred ${note}` });
+    const catalog = snapshot;
+    const resolvedTenancy = tenancy;
+    manifest = await phase('seed', async () => {
+      assertWritable(started, 'seed tenants');
+      if (scenario.seed.sql.length > 0) {
+        await applySchema(adminUrl, scenario.seed.sql, { onEvent, signal });
+        return manifestFromDatabase(adminUrl, catalog, resolvedTenancy, seed);
+      }
+      return seedTenants(adminUrl, catalog, resolvedTenancy, {
+        tenants: scenario.seed.tenants,
+        rowsPerTable: scenario.seed.rowsPerTable,
+        seed,
+        onEvent,
+        signal,
+      });
+    });
+    throwIfAborted(signal);
+  } catch (caught) {
+    error = signal?.aborted
+      ? new HarnessError('interrupted', 'the run was interrupted', { cause: caught })
+      : isHarnessError(caught)
+        ? caught
+        : new HarnessError('internal', `unexpected error: ${redactCredentials(messageOf(caught))}`, { cause: caught });
+  } finally {
+    if (db) await db.stop().catch(() => {});
+  }
+
+  const report = buildReport({
+    tool: toolInfo(),
+    scenario: { name: scenario.name, file: scenario.file },
+    seed,
+    startedAt,
+    finishedAt: new Date(),
+    complete: error === null,
+    ...(error ? { incompleteReason: error.message } : {}),
+    ...(error ? { error: { code: error.code, message: redactCredentials(error.message), ...(error.hint ? { hint: error.hint } : {}) } } : {}),
+    target,
+    tenancy,
+    manifest,
+    timings,
+    phases: phaseStatuses(scenario),
+    results: [],
+    failOn: scenario.gates.failOn,
+  });
+  return { report, seed, manifest, snapshot, error };
+}

@@ -1,0 +1,49 @@
+import type { Report } from '../core/report.ts';
+
+const number = new Intl.NumberFormat('en-US');
+
+/** Milliseconds as `651 ms` or `2.4 s`. */
+export function formatDuration(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/**
+ * The end-of-run summary for a terminal or CI log: what ran against what, what was seeded,
+ * each phase's status, and the verdict with its reason. Pure; `cli/` prints it.
+ */
+export function renderConsoleSummary(report: Report, reportPath?: string): string {
+  const lines: string[] = [];
+  const row = (label: string, text: string) => lines.push(`${label.padEnd(9)}${text}`);
+  row('scenario', `${report.scenario.name}${report.scenario.file ? ` (${report.scenario.file})` : ''}`);
+  if (report.target) {
+    const t = report.target;
+    row('target', `${t.backend} PostgreSQL ${t.serverVersion}, database "${t.database}" on ${t.host}:${t.port} (ready in ${formatDuration(t.startMs)})`);
+  }
+  if (report.tenancy) {
+    const t = report.tenancy;
+    row('tenancy', `tenant column ${t.tenantColumns.join(', ')}${t.tenantTable ? `, registry ${t.tenantTable}` : ''}; app role ${t.appRole} (${t.login}); context ${t.context}`);
+    for (const note of t.inferred) row('', `inferred ${note}`);
+  }
+  if (report.seeding) {
+    const s = report.seeding;
+    row(
+      'seeded',
+      `${s.tenants} tenants, ${number.format(s.totalRows)} rows in ${s.tables.length} tables in ${formatDuration(s.durationMs)} (${number.format(s.rowsPerSecond)} rows/s)`,
+    );
+    for (const problem of s.problems) row('', `could not seed ${problem.table}: ${problem.reason}`);
+  }
+  for (const phase of report.phases) {
+    const findings = report.results.filter((r) => r.meta.kind === phase.phase).flatMap((r) => r.findings).length;
+    const status = phase.status === 'ran' ? `ran, ${findings} finding(s)` : `${phase.status.replace('-', ' ')}${phase.reason ? ` (${phase.reason})` : ''}`;
+    row(phase.phase, status);
+  }
+  if (report.error) {
+    row('error', report.error.message);
+    if (report.error.hint) row('', report.error.hint);
+  }
+  row('verdict', `${report.verdict.toUpperCase()}: ${report.verdictReason}`);
+  if (!report.complete) row('', 'the report is INCOMPLETE');
+  if (reportPath) row('report', reportPath);
+  row('seed', `${report.seed} (repeat with --seed ${report.seed})`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,98 @@
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, extname, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { parseDocument } from 'yaml';
+import { HarnessError, messageOf } from '../core/errors.ts';
+import { displayPath, resolveScenario } from './resolve-scenario.ts';
+import type { Scenario } from './types.ts';
+
+export { resolveScenario } from './resolve-scenario.ts';
+
+/** File extensions a scenario may have, by how the file is read. */
+export const scenarioExtensions = {
+  module: ['.ts', '.mts', '.js', '.mjs'],
+  json: ['.json'],
+  yaml: ['.yaml', '.yml'],
+} as const;
+
+const isOneOf = (list: readonly string[], extension: string) => list.includes(extension);
+
+function invalid(file: string, message: string, problems?: string[]): HarnessError {
+  return new HarnessError('scenario-invalid', `scenario ${displayPath(file)}: ${message}`, {
+    problems,
+    hint: 'Fix the file and run again; scenarios/README.md describes the format.',
+  });
+}
+
+/**
+ * Imports a `.ts`/`.js` scenario through tsx (so TypeScript runs without a build) and takes
+ * its default export. Each call imports afresh, so an edited file is read again.
+ */
+async function importModule(file: string): Promise<unknown> {
+  let module: { default?: unknown };
+  try {
+    module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+  } catch (error) {
+    throw invalid(file, `cannot be loaded: ${messageOf(error)}`);
+  }
+  let value = module.default;
+  // A `.ts` file outside an ESM package is compiled to CommonJS: its `export default` then
+  // arrives one level down, as `default.default` next to `__esModule`.
+  if (value && typeof value === 'object' && '__esModule' in value && 'default' in value) value = value.default;
+  if (value === undefined) throw invalid(file, 'has no default export; write `export default defineScenario({ ... })`');
+  return value;
+}
+
+function parseJson(file: string, source: string): unknown {
+  try {
+    return JSON.parse(source) as unknown;
+  } catch (error) {
+    const message = messageOf(error);
+    // V8 names a character offset; a line is what an editor can jump to.
+    const position = /at position (\d+)/.exec(message);
+    const line = position ? source.slice(0, Number(position[1])).split('\n').length : undefined;
+    throw invalid(file, `JSON syntax error${line && !/line \d+/.test(message) ? ` at line ${line}` : ''}: ${message}`);
+  }
+}
+
+function parseYaml(file: string, source: string): unknown {
+  const document = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    // yaml's messages end with a code frame; the first line already says where.
+    const problems = document.errors.map((error) => {
+      const where = error.linePos ? `line ${error.linePos[0].line}, column ${error.linePos[0].col}` : 'somewhere';
+      return `${where}: ${error.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`;
+    });
+    throw invalid(file, `YAML syntax error at ${problems[0]}`, problems);
+  }
+  return document.toJS() as unknown;
+}
+
+/**
+ * Loads a scenario file (`.ts`, `.mts`, `.js`, `.mjs` with a default export; `.json`;
+ * `.yaml`/`.yml`), validates it and applies the defaults. Schema and seed paths are
+ * relative to the file.
+ *
+ * @throws HarnessError `scenario-not-found` when the file is missing; `scenario-invalid`
+ * for a syntax error or invalid fields (every problem listed in `problems`).
+ */
+export async function loadScenario(path: string): Promise<Scenario> {
+  const file = resolve(path);
+  const info = await stat(file).catch(() => undefined);
+  if (!info?.isFile()) {
+    throw new HarnessError('scenario-not-found', `scenario file not found: ${path}${info?.isDirectory() ? ' (it is a directory)' : ''}`, {
+      hint: 'Check the path, or run without one to use the shipped reference scenario (scenarios/reference.ts).',
+    });
+  }
+  const extension = extname(file).toLowerCase();
+  let input: unknown;
+  if (isOneOf(scenarioExtensions.module, extension)) input = await importModule(file);
+  else if (isOneOf(scenarioExtensions.json, extension)) input = parseJson(file, await readFile(file, 'utf8'));
+  else if (isOneOf(scenarioExtensions.yaml, extension)) input = parseYaml(file, await readFile(file, 'utf8'));
+  else {
+    const known = Object.values(scenarioExtensions).flat().join(', ');
+    throw invalid(file, `unsupported file type "${extension || '(none)'}"; use one of ${known}`);
+  }
+  return resolveScenario(input, file, dirname(file));
+}

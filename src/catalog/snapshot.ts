@@ -136,6 +136,8 @@ export interface Relation {
   foreign: { server: string; options: Record<string, string> } | null;
   /** Estimated rows (reltuples), -1 when never analysed. */
   estimatedRows: number;
+  /** The extension that owns this relation (e.g. PostGIS's `spatial_ref_sys`), else null: not the application's to secure. */
+  extension: string | null;
 }
 
 /** A role. */
@@ -190,6 +192,8 @@ export interface Function {
   /** Source text (prosrc). */
   source: string;
   grants: Grant[];
+  /** The extension that owns this function (e.g. `postgres_fdw`), else null. */
+  extension: string | null;
 }
 
 /** A schema (namespace). */

@@ -1,11 +1,10 @@
 import type * as z from 'zod';
-import { closestMatch } from './suggest.ts';
 
 /**
  * Turns zod issues into the problems a user reads: one line per field, `path: message`, in
- * the order the fields were checked. Unknown keys get a "did you mean"; a union that failed
- * because of one nested field (an app role object with a bad `login`) reports that field
- * rather than "invalid input".
+ * the order the fields were checked. Unknown keys get a "did you mean" (the closest known key
+ * by edit distance); a union that failed because of one nested field (an app role object
+ * with a bad `login`) reports that field rather than "invalid input".
  */
 
 type Issue = z.core.$ZodIssue;
@@ -65,15 +64,52 @@ function schemaAt(schema: Schema | undefined, path: readonly PropertyKey[]): Sch
   return current;
 }
 
+/** Edit distance (insertions, deletions, substitutions, adjacent swaps) between two strings. */
+export function editDistance(a: string, b: string): number {
+  // Optimal string alignment: a swap of two neighbours (`tenats` for `tenants` is a deletion,
+  // but `teannts` is a swap) costs one edit, which matches how keys are usually mistyped.
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = best;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The candidate closest to `word`, or undefined when none is close: at most a third of the
+ * word's length in edits (at least one), compared case-insensitively so `AppRole` finds
+ * `appRole`. Ties go to the earlier candidate, so results are stable.
+ */
+export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
+  const limit = Math.max(1, Math.floor(word.length / 3));
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return bestDistance <= limit ? best : undefined;
+}
+
 function unknownKeyMessage(key: string, known: readonly string[]): string {
   const suggestion = closestMatch(key, known);
   if (suggestion) return `unknown key, did you mean "${suggestion}"?`;
   return known.length > 0 ? `unknown key; known keys: ${known.join(', ')}` : 'unknown key';
 }
 
-/** True when a union branch failed only because the value is not of that branch's type. */
+/** True when a union branch failed only because the value is not of that branch's kind at all. */
 function isTypeMismatchOnly(issues: readonly Issue[]): boolean {
-  return issues.every((issue) => issue.path.length === 0 && issue.code === 'invalid_type');
+  return issues.every((issue) => issue.path.length === 0 && (issue.code === 'invalid_type' || issue.code === 'invalid_value'));
 }
 
 function collect(issues: readonly Issue[], prefix: readonly PropertyKey[], schema: Schema | undefined, out: Map<string, string>): void {

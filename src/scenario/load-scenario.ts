@@ -1,13 +1,44 @@
+import { randomUUID } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { dirname, extname, resolve } from 'node:path';
+import { dirname, extname, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
+import { register } from 'tsx/esm/api';
 import { parseDocument } from 'yaml';
 import { HarnessError, messageOf } from '../core/errors.ts';
-import { displayPath, resolveScenario } from './resolve-scenario.ts';
+import { applyDefaults } from './defaults.ts';
+import { validateScenarioInput } from './schema.ts';
 import type { Scenario } from './types.ts';
 
-export { resolveScenario } from './resolve-scenario.ts';
+/** How a scenario file is named in messages: relative to the working directory when shorter. */
+export function displayPath(file: string): string {
+  const shown = relative(process.cwd(), file);
+  return shown && !shown.startsWith('..') ? shown : file;
+}
+
+/**
+ * Validates a scenario (from a file or built in code), applies the defaults and makes its
+ * paths absolute. Relative schema and seed paths are read from `baseDir`, normally the
+ * scenario file's folder, and must exist.
+ *
+ * @param input - The scenario as written (`ScenarioInput`), not yet trusted.
+ * @param file - The scenario file, or null for a scenario built in code.
+ * @param baseDir - The folder relative paths in the scenario start from.
+ * @throws HarnessError `scenario-invalid` listing every problem, one per field.
+ */
+export function resolveScenario(input: unknown, file: string | null, baseDir: string): Scenario {
+  const absoluteFile = file === null ? null : resolve(file);
+  const absoluteBase = resolve(baseDir);
+  const validation = validateScenarioInput(input, absoluteBase);
+  if (!validation.ok) {
+    const count = validation.problems.length;
+    const what = absoluteFile ? `scenario ${displayPath(absoluteFile)}` : 'the scenario';
+    throw new HarnessError('scenario-invalid', `${what} is invalid (${count} ${count === 1 ? 'problem' : 'problems'})`, {
+      problems: validation.problems,
+      hint: `Fix the fields listed; paths in a scenario are relative to ${displayPath(absoluteBase)}. Every field is described in scenarios/README.md.`,
+    });
+  }
+  return applyDefaults(validation.value, absoluteFile, absoluteBase);
+}
 
 /** File extensions a scenario may have, by how the file is read. */
 export const scenarioExtensions = {
@@ -18,23 +49,29 @@ export const scenarioExtensions = {
 
 const isOneOf = (list: readonly string[], extension: string) => list.includes(extension);
 
-function invalid(file: string, message: string, problems?: string[]): HarnessError {
+function invalid(file: string, message: string, problems?: string[], cause?: unknown): HarnessError {
   return new HarnessError('scenario-invalid', `scenario ${displayPath(file)}: ${message}`, {
     problems,
+    cause,
     hint: 'Fix the file and run again; scenarios/README.md describes the format.',
   });
 }
 
 /**
  * Imports a `.ts`/`.js` scenario through tsx (so TypeScript runs without a build) and takes
- * its default export. Each call imports afresh, so an edited file is read again.
+ * its default export. Each call imports afresh in its own namespace, so an edited file is
+ * read again. This is what tsx's `tsImport` does, plus unregistering the loader hooks
+ * afterwards, which `tsImport` leaves installed for the life of the process.
  */
 async function importModule(file: string): Promise<unknown> {
   let module: { default?: unknown };
+  const tsx = register({ namespace: randomUUID() });
   try {
-    module = (await tsImport(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
+    module = (await tsx.import(pathToFileURL(file).href, import.meta.url)) as { default?: unknown };
   } catch (error) {
-    throw invalid(file, `cannot be loaded: ${messageOf(error)}`);
+    throw invalid(file, `cannot be loaded: ${messageOf(error)}`, undefined, error);
+  } finally {
+    await tsx.unregister();
   }
   let value = module.default;
   // A `.ts` file outside an ESM package is compiled to CommonJS: its `export default` then

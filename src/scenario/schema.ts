@@ -54,6 +54,16 @@ function oneOf<const T extends readonly [string, ...string[]]>(values: T) {
 
 const flag = z.boolean(expected('true or false'));
 
+/** A string that must match `pattern`; `what` is what the user should have written. */
+function matching(what: string, pattern: RegExp, options: { secret?: boolean } = {}) {
+  return text(what, options).regex(pattern, expected(what, options));
+}
+
+/** One item, or a non-empty list of them: `schema: a.sql` and `schema: [a.sql, b.sql]`. */
+function oneOrMore(item: z.ZodString, what: string, plural: string) {
+  return z.union([item, z.array(item, expected(`a list of ${plural}`)).min(1, expected(`at least one ${what}`))], expected(`a ${what} or a list of ${plural}`));
+}
+
 /** A file that must exist, relative to the scenario's folder; empty strings are left to `text`. */
 function filePath(baseDir: string) {
   return text('a file path').refine((path) => path === '' || isFile(isAbsolute(path) ? path : resolve(baseDir, path)), {
@@ -67,10 +77,6 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
-}
-
-function fileList(baseDir: string) {
-  return z.union([filePath(baseDir), z.array(filePath(baseDir), expected('a list of file paths')).min(1, expected('at least one file path'))], expected('a file path or a list of file paths'));
 }
 
 const tableName = text('a table name like schema.table').refine(
@@ -100,8 +106,9 @@ const appRole = z.union(
 
 const context = z.union(
   [
-    z.strictObject({ setting: text('a setting name like app.tenant_id').regex(/^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)+$/, expected('a setting name like app.tenant_id')) }),
-    z.strictObject({ statement: text('SQL with $1 for the value').regex(/\$1(?!\d)/, expected('SQL with $1 for the value')) }),
+    // Custom settings need a prefix (`app.`); Postgres rejects a bare name it does not know.
+    z.strictObject({ setting: matching('a setting name like app.tenant_id', /^[A-Za-z_][\w$]*(\.[A-Za-z_][\w$]*)+$/) }),
+    z.strictObject({ statement: matching('SQL with $1 for the value', /\$1(?!\d)/) }),
   ],
   expected('{ setting: "app.tenant_id" } or { statement: "select ... $1 ..." }'),
 );
@@ -119,23 +126,32 @@ const subject = z.union(
  * relative to `baseDir` (the scenario file's folder).
  */
 export function scenarioInputSchema(baseDir: string) {
-  const names = z.union([text('a column name'), z.array(text('a column name'), expected('a list of column names')).min(1, expected('at least one column name'))], expected('a column name or a list of column names'));
-  const rows = z.union([wholeNumber(scenarioLimits.rowsPerTable.min, scenarioLimits.rowsPerTable.max), z.record(z.string(), wholeNumber(scenarioLimits.rowsPerTable.min, scenarioLimits.rowsPerTable.max), expected('an object'))], expected(`a whole number from 0 to ${scenarioLimits.rowsPerTable.max} or { table: rows }`));
+  const files = () => oneOrMore(filePath(baseDir), 'file path', 'file paths');
+  const { rowsPerTable: rowLimits, timeBudgetSeconds: budget } = scenarioLimits;
+  const rowCount = () => wholeNumber(rowLimits.min, rowLimits.max);
+  const rows = z.union([rowCount(), z.record(z.string(), rowCount(), expected('an object'))], expected(`a whole number from 0 to ${rowLimits.max} or { table: rows }`));
+  const seconds = expected(`a number of seconds above 0, at most ${budget.max}`);
   const object = <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape, expected('an object'));
   return object({
     name: text('a non-empty name').max(100, expected('a name of at most 100 characters')).optional(),
-    schema: fileList(baseDir),
-    tenancy: object({ tenantColumns: names.optional(), tenantTable: tableName.optional(), appRole: appRole.optional(), context: context.optional(), subject: subject.optional() }).optional(),
+    schema: files(),
+    tenancy: object({
+      tenantColumns: oneOrMore(text('a column name'), 'column name', 'column names').optional(),
+      tenantTable: tableName.optional(),
+      appRole: appRole.optional(),
+      context: context.optional(),
+      subject: subject.optional(),
+    }).optional(),
     seed: object({
       tenants: wholeNumber(scenarioLimits.tenants.min, scenarioLimits.tenants.max).optional(),
       rowsPerTable: rows.optional(),
       seed: wholeNumber(scenarioLimits.seed.min, scenarioLimits.seed.max).optional(),
-      sql: fileList(baseDir).optional(),
+      sql: files().optional(),
     }).optional(),
     database: object({
       backend: oneOf(['embedded', 'url', 'container']).optional(),
       // The variable's name, never its value: a connection string here would leak its password.
-      urlEnv: text('the name of an environment variable', { secret: true }).regex(/^[A-Za-z_][A-Za-z0-9_]*$/, expected('the name of an environment variable', { secret: true })).optional(),
+      urlEnv: matching('the name of an environment variable (not the URL itself)', /^[A-Za-z_][A-Za-z0-9_]*$/, { secret: true }).optional(),
       disposable: flag.optional(),
       scratch: flag.optional(),
       image: text('an image name like postgres:18-alpine').optional(),
@@ -144,7 +160,7 @@ export function scenarioInputSchema(baseDir: string) {
     attacks: object({
       enabled: flag.optional(),
       runs: wholeNumber(scenarioLimits.runs.min, scenarioLimits.runs.max).optional(),
-      timeBudgetSeconds: z.number(expected(`a number of seconds above 0, at most ${scenarioLimits.timeBudgetSeconds.max}`)).positive(expected(`a number of seconds above 0, at most ${scenarioLimits.timeBudgetSeconds.max}`)).max(scenarioLimits.timeBudgetSeconds.max, expected(`a number of seconds above 0, at most ${scenarioLimits.timeBudgetSeconds.max}`)).optional(),
+      timeBudgetSeconds: z.number(seconds).positive(seconds).max(budget.max, seconds).optional(),
     }).optional(),
     load: object({ enabled: flag.optional(), profile: oneOf(['short', 'soak']).optional() }).optional(),
     gates: object({ failOn: oneOf(severities as readonly Severity[] as [Severity, ...Severity[]]).optional() }).optional(),
@@ -163,7 +179,8 @@ export function validateScenarioInput(input: unknown, baseDir: string): Scenario
 }
 
 // Compile-time guard: the validator accepts exactly the shape `ScenarioInput` documents, so
-// neither can grow a field the other does not know.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const inSync: Same<z.output<ReturnType<typeof scenarioInputSchema>>, ScenarioInput> = true;
+// neither can grow a field the other does not know. (Mutual assignability would not do:
+// an optional field missing on one side passes it.)
+type Equal<X, Y> = (<T>() => T extends X ? 1 : 2) extends (<T>() => T extends Y ? 1 : 2) ? true : false;
+const inSync: Equal<z.output<ReturnType<typeof scenarioInputSchema>>, ScenarioInput> = true;
 void inSync;

@@ -27,7 +27,7 @@ left join pg_namespace fn on fn.oid = f.relnamespace
 where con.contype in ('p', 'u', 'f', 'c', 'x', 'n') and ${userSchemaFilter('n')}
   and not (con.conparentid <> 0 and exists (
     select 1 from pg_constraint parent where parent.oid = con.conparentid and parent.conrelid = con.conrelid))
-order by con.conrelid, con.contype, con.conname`;
+order by con.conrelid, array_position(array['p', 'u', 'f', 'c', 'x', 'n']::"char"[], con.contype), con.conname`;
 
 // Key columns by position: a plain column gives its name, an expression its text.
 const indexesSql = `

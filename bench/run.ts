@@ -1,0 +1,29 @@
+/**
+ * `npm run bench`: measures speed as ratios against baselines in one run, and writes
+ * reports/bench.md. Timings live here, never in tests (DESIGN §8.8).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { benchColdStart } from './cold-start.ts';
+import { benchSeeding } from './seeding.ts';
+import { packageRoot } from '../src/pipeline/tool-info.ts';
+
+const sections: string[] = [];
+const log = (text: string) => process.stderr.write(`${text}\n`);
+
+log('bench: embedded cold start…');
+sections.push(await benchColdStart(log));
+log('bench: seeding vs psql COPY…');
+sections.push(await benchSeeding(log));
+
+const header = [
+  '# tenantguard benchmarks',
+  '',
+  `Written by \`npm run bench\` on ${new Date().toISOString()} — Node ${process.version}, ${process.platform}/${process.arch}.`,
+  'Every ratio compares against a baseline measured in the same run on the same machine.',
+  '',
+].join('\n');
+const out = join(packageRoot, 'reports', 'bench.md');
+mkdirSync(join(packageRoot, 'reports'), { recursive: true });
+writeFileSync(out, `${header}\n${sections.join('\n\n')}\n`);
+log(`bench: wrote ${out}`);

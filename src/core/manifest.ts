@@ -14,6 +14,8 @@ export interface SeedManifest {
   problems: SeedProblem[];
   totalRows: number;
   durationMs: number;
+  /** How the manifest was made, when that limits it (e.g. derived from existing data: no canaries). */
+  notes?: string[];
 }
 
 /** One seeded tenant; `index` is what canaries encode. */

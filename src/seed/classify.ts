@@ -65,7 +65,8 @@ export function ownershipOf(node: TableNode): Ownership {
 
 /** True when the relation holds rows we insert: plain or partitioned tables, not partitions. */
 function isSeedable(relation: Relation): boolean {
-  return (relation.kind === 'table' || relation.kind === 'partitioned-table') && relation.partitionOf === null;
+  // Extension-owned tables (PostGIS's spatial_ref_sys) are not the application's data.
+  return (relation.kind === 'table' || relation.kind === 'partitioned-table') && relation.partitionOf === null && relation.extension === null;
 }
 
 function findRegistry(tables: Relation[], tenancy: Tenancy): { relation: Relation; key: string | null } | null {
@@ -130,33 +131,29 @@ export function classifyTables(snapshot: CatalogSnapshot, tenancy: Tenancy): Cla
   return { order, byKey: nodes, registry, registryKey: registryFound?.key ?? null, tenantIdColumn, brokenFks, materializedViews, problems };
 }
 
-/** Breadth-first from each unowned table along foreign keys to the nearest owned table. */
+/**
+ * Ownership paths by increasing distance: a table one foreign key away from an owned table
+ * takes that key; then tables one key away from those, and so on. So every path table's
+ * `pathFk` leads to a table that is owned or itself on a shorter path, and `via` is exactly
+ * the chain of `pathFk` targets (what the oracle and `manifestFromDatabase` join along).
+ */
 function assignPaths(nodes: Map<string, TableNode>): void {
-  for (const node of nodes.values()) {
-    if (node.role !== 'shared') continue;
-    const seen = new Set([node.key]);
-    let frontier: { key: string; first: Constraint | null; via: string[] }[] = [{ key: node.key, first: null, via: [] }];
-    while (frontier.length > 0 && node.role === 'shared') {
-      const next: typeof frontier = [];
-      for (const step of frontier) {
-        for (const fk of preferredFks(nodes.get(step.key)!.relation)) {
-          const target = targetKey(fk);
-          const parent = nodes.get(target);
-          if (!parent || seen.has(target)) continue;
-          seen.add(target);
-          const via = [...step.via, target];
-          const first = step.first ?? fk;
-          if (parent.role === 'registry' || parent.role === 'tenant') {
-            node.role = 'path';
-            node.pathFk = first;
-            node.via = via;
-            break;
-          }
-          next.push({ key: target, first, via });
-        }
-        if (node.role === 'path') break;
-      }
-      frontier = next;
+  const owned = (n: TableNode | undefined) => n !== undefined && n.role !== 'shared';
+  for (let changed = true; changed; ) {
+    changed = false;
+    const level: [TableNode, Constraint][] = [];
+    for (const node of [...nodes.values()].sort((a, b) => a.key.localeCompare(b.key))) {
+      if (node.role !== 'shared') continue;
+      const fk = preferredFks(node.relation).find((c) => targetKey(c) !== node.key && owned(nodes.get(targetKey(c))));
+      if (fk) level.push([node, fk]);
+    }
+    // Assigned after the scan, so this level's tables do not serve as parents within it.
+    for (const [node, fk] of level) {
+      const parent = nodes.get(targetKey(fk))!;
+      node.role = 'path';
+      node.pathFk = fk;
+      node.via = [parent.key, ...parent.via];
+      changed = true;
     }
   }
 }

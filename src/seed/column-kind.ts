@@ -111,7 +111,7 @@ export function kindOf(column: Column): KindInfo {
       const max = 10 ** (Number(m[1]) - scale) - 1;
       return { kind, min: -max, max, scale, maxLength: null };
     }
-    return { kind, scale: name === 'money' ? 2 : 2, maxLength: null };
+    return { kind, scale: 2, maxLength: null };
   }
   return { kind, maxLength: kind === 'text' ? maxLength : null };
 }

@@ -195,5 +195,7 @@ function numberMaker(kind: KindInfo, name: string, needs: ColumnNeeds): ColumnGe
 
 /** COPY text of a number: integers exactly, others with the column's scale. */
 export function formatNumber(n: number, integral: boolean, scale: number | undefined): string {
-  return integral ? String(Math.round(n)) : n.toFixed(scale ?? 2);
+  // Floats (no scale) in the shortest form, which is also how Postgres prints them back.
+  if (integral) return String(Math.round(n));
+  return scale === undefined ? String(Math.round(n * 100) / 100) : n.toFixed(scale);
 }

@@ -8,6 +8,7 @@ import type { Tenancy } from '../core/tenancy.ts';
 import { connectClient, pgErrorFields } from '../db/connect.ts';
 import { quoteQualified } from '../db/quote.ts';
 import { classifyTables } from './classify.ts';
+import { readExistingRows } from './existing-rows.ts';
 import { generateTable, type TableData } from './generate.ts';
 import { advanceSequences, loadTable } from './load-table.ts';
 import { buildManifest } from './manifest.ts';
@@ -69,6 +70,14 @@ export async function seedTenants(adminUrl: string, snapshot: CatalogSnapshot, t
         failed.add(key);
         problems.push({ table: key, reason: `not seeded: it references ${missing.parent}, which could not be seeded` });
         continue;
+      }
+      if (plan.node.role === 'shared') {
+        const existing = await readExistingRows(client, plan, referencedSets.get(key) ?? []);
+        if (existing) {
+          done.set(key, existing);
+          onEvent({ type: 'info', message: `${key} already holds ${existing.rowCount} rows: used as they are, not seeded` });
+          continue;
+        }
       }
       const { data, chunks } = generateTable({
         plan,

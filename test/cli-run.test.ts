@@ -8,6 +8,7 @@ import { hasPg15, startPg15, superuserUrl } from './helpers/pg15.ts';
 import { runCli, startCli } from './helpers/cli.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'tenantguard-cli-test-'));
+chmodSync(work, 0o755); // the unprivileged postgres user must reach TMPDIRs made inside
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function readReport(dir: string): Record<string, any> {
@@ -40,8 +41,7 @@ describe('tenantguard run', () => {
 
   it('on SIGINT mid-run stops Postgres, removes its temp dir and writes a partial report marked incomplete', async () => {
     const tmp = join(work, 'tmp-sigint');
-    mkdirSync(tmp);
-    chmodSync(tmp, 0o755); // the unprivileged postgres user must reach its data dir inside
+    mkdirSync(tmp, { mode: 0o755 });
     const out = join(work, 'sigint');
     const cli = startCli(['run', '--tenants', '200', '--rows', '2000', '--seed', '3', '--out', out], { TMPDIR: tmp });
     await cli.waitForStderr(/▸ seed/);

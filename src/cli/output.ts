@@ -62,7 +62,7 @@ export function progressPrinter(folder: RunFolder | null, quiet: boolean): OnEve
       case 'progress':
         if (event.detail && event.detail !== lastDetail) {
           lastDetail = event.detail;
-          say(`  ${event.phase} ${event.done + 1}/${event.total}: ${event.detail}`);
+          say(`  ${event.phase}: ${event.detail} [${event.done}/${event.total}]`);
         }
         return;
       case 'info':

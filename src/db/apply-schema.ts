@@ -64,7 +64,7 @@ export async function applySchema(adminUrl: string, files: readonly string[], op
     await client.query('begin');
     for (const [i, source] of sources.entries()) {
       if (options.signal?.aborted) throw new HarnessError('interrupted', 'interrupted while applying the schema');
-      onEvent({ type: 'progress', phase: 'schema', done: i, total: sources.length, detail: source.shown });
+      onEvent({ type: 'progress', phase: 'schema', done: i + 1, total: sources.length, detail: source.shown });
       try {
         await client.query(source.sql);
       } catch (error) {

@@ -110,8 +110,10 @@ async function initCluster(
   try {
     const { code, output } = await runToEnd(join(binDir, 'initdb'), args, runAs, onEvent, signal);
     if (code !== 0) {
-      throw new HarnessError('backend-failed', `initdb failed (exit ${code}): ${lastLines(output)}`, {
-        hint: runAs.user ? `The OS user "${runAs.user}" must be able to read and execute ${binDir}.` : undefined,
+      throw new HarnessError('backend-failed', `initdb failed (exit ${code}): ${errorLines(output)}`, {
+        hint: runAs.user
+          ? `Postgres runs as the OS user "${runAs.user}", which must be able to execute ${binDir} and reach the temp dir ${rootDir} (every parent directory, e.g. of TMPDIR, needs o+x).`
+          : undefined,
       });
     }
   } finally {
@@ -190,7 +192,7 @@ function launch(
     child.stderr?.on('data', onData);
     child.on('error', (error) => finish({ ok: false, portTaken: false, reason: messageOf(error) }));
     child.on('exit', (code) =>
-      finish({ ok: false, portTaken: /could not bind|already in use/i.test(log), reason: `exited with code ${code}: ${lastLines(log)}` }),
+      finish({ ok: false, portTaken: /could not bind|already in use/i.test(log), reason: `exited with code ${code}: ${errorLines(log)}` }),
     );
   });
 }
@@ -206,6 +208,12 @@ function stopProcess(child: ChildProcess): Promise<void> {
     });
     child.kill('SIGINT');
   });
+}
+
+/** The lines of a tool's output that say what went wrong (else its last lines). */
+function errorLines(text: string): string {
+  const errors = text.split('\n').filter((line) => /error|fatal|panic/i.test(line));
+  return errors.length > 0 ? errors.join(' | ') : lastLines(text);
 }
 
 function lastLines(text: string, count = 5): string {

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { join } from 'node:path';
 import { severities, type Severity } from '../../core/check.ts';
+import { randomRunSeed } from '../../core/seed-random.ts';
 import { createBackend, type BackendChoice } from '../../db/backends/index.ts';
 import { runScenario } from '../../pipeline/run-scenario.ts';
 import { packageRoot, toolInfo } from '../../pipeline/tool-info.ts';
@@ -76,9 +77,10 @@ async function run(scenarioPath: string | undefined, options: RunCommandOptions)
   const onEvent = progressPrinter(folder, Boolean(options.quiet));
   const interrupt = abortOnSignals((name) => say(`\n${name}: stopping Postgres and writing a partial report…`));
   try {
-    const seed = options.seed ?? scenario.seed.seed ?? undefined;
+    // The seed is decided here so it can be printed first (and last, in the summary).
+    const seed = options.seed ?? scenario.seed.seed ?? randomRunSeed();
     const { version } = toolInfo();
-    say(`tenantguard ${version} · scenario ${scenario.name} · backend ${backend.name}${seed === undefined ? '' : ` · seed ${seed}`}`);
+    say(`tenantguard ${version} · scenario ${scenario.name} · backend ${backend.name} · seed ${seed}`);
     const outcome = await runScenario({ scenario, backend, seed, onEvent, signal: interrupt.signal });
     const reportPath = await writeRunFile(folder, 'report.json', renderJson(outcome.report));
     process.stdout.write(renderConsoleSummary(outcome.report, reportPath));

@@ -1,3 +1,4 @@
+import { findRelation } from './lookup.ts';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseWithSchema, startTestServer } from '../../test/helpers/database.ts';
@@ -28,11 +29,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-function relation(qualified: string): Relation {
-  const found = snapshot.relations.find((r) => `${r.schema}.${r.name}` === qualified);
-  if (!found) throw new Error(`no relation ${qualified}`);
-  return found;
-}
+const relation = (qualified: string): Relation => findRelation(snapshot, qualified);
 
 describe('introspect: policies', () => {
   it('reads every command, permissive and restrictive, with role names and PUBLIC', () => {

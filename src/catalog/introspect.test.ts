@@ -1,3 +1,4 @@
+import { findRelation } from './lookup.ts';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseWithSchema, startTestServer } from '../../test/helpers/database.ts';
@@ -18,11 +19,7 @@ beforeAll(async () => {
 });
 afterAll(() => server?.stop());
 
-function relation(qualified: string): Relation {
-  const found = snapshot.relations.find((r) => `${r.schema}.${r.name}` === qualified);
-  if (!found) throw new Error(`no relation ${qualified}`);
-  return found;
-}
+const relation = (qualified: string): Relation => findRelation(snapshot, qualified);
 
 const ownerGrants = (owner: string) =>
   ['DELETE', 'INSERT', 'MAINTAIN', 'REFERENCES', 'SELECT', 'TRIGGER', 'TRUNCATE', 'UPDATE']

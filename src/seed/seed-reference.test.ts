@@ -1,10 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { introspect } from '../catalog/introspect.ts';
 import { isHarnessError } from '../core/errors.ts';
 import { withClient } from '../db/connect.ts';
-import type { StartedDatabase } from '../db/database.ts';
-import { databaseWithSchema, startTestServer } from '../../test/helpers/database.ts';
+import { databaseWithSchema, useTestServer } from '../../test/helpers/database.ts';
 import { manifestFromDatabase } from './manifest-from-database.ts';
 import { manifestKeys, testTenancy } from './seed-test-support.ts';
 import { seedTenants } from './seed-tenants.ts';
@@ -19,17 +18,11 @@ const tenancy = testTenancy({
   subject: { kind: 'user', membershipTable: { schema: 'public', name: 'memberships' }, userColumn: 'user_id', tenantColumn: 'tenant_id' },
 });
 
-let server: StartedDatabase;
-beforeAll(async () => {
-  server = await startTestServer();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const testServer = useTestServer();
 
 describe('seedTenants on the reference schema', () => {
   it('seeds every table, gives each tenant users of its own, and the data agrees with the manifest', async () => {
-    const url = await databaseWithSchema(server, { files: [reference] }, 'seedref');
+    const url = await databaseWithSchema(testServer(), { files: [reference] }, 'seedref');
     const snapshot = await withClient(url, (client) => introspect(client));
     const manifest = await seedTenants(url, snapshot, tenancy, { tenants: 5, rowsPerTable: { '*': 8, 'public.comments': 12 }, seed: 11 });
     expect(manifest.problems).toEqual([]);
@@ -58,7 +51,7 @@ describe('seedTenants on the reference schema', () => {
   });
 
   it('stops on abort with an interrupted error and commits nothing', async () => {
-    const url = await databaseWithSchema(server, { files: [reference] }, 'seedabort');
+    const url = await databaseWithSchema(testServer(), { files: [reference] }, 'seedabort');
     const snapshot = await withClient(url, (client) => introspect(client));
     const controller = new AbortController();
     const error = await seedTenants(url, snapshot, tenancy, {

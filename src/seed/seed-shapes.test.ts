@@ -1,13 +1,12 @@
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { introspect } from '../catalog/introspect.ts';
 import type { CatalogSnapshot } from '../catalog/snapshot.ts';
 import { CanaryCodec } from '../core/canary.ts';
 import type { SeedManifest, SeededTable } from '../core/manifest.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { withClient } from '../db/connect.ts';
-import type { StartedDatabase } from '../db/database.ts';
-import { databaseWithSchema, startTestServer } from '../../test/helpers/database.ts';
+import { databaseWithSchema, useTestServer } from '../../test/helpers/database.ts';
 import { dumpSeededTables, manifestKeys, testTenancy } from './seed-test-support.ts';
 import { seedTenants } from './seed-tenants.ts';
 import { verifySeed } from './verify-seed.ts';
@@ -22,13 +21,7 @@ const fixture = (shape: string) => fileURLToPath(new URL(`../../fixtures/seed/${
 const TENANTS = 4;
 const ROWS = 7;
 
-let server: StartedDatabase;
-beforeAll(async () => {
-  server = await startTestServer();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const testServer = useTestServer();
 
 interface Seeded {
   url: string;
@@ -37,7 +30,7 @@ interface Seeded {
 }
 
 async function seedShape(shape: string, tenancy: Tenancy, seed = 7): Promise<Seeded> {
-  const url = await databaseWithSchema(server, { files: [fixture(shape)] }, 'seed');
+  const url = await databaseWithSchema(testServer(), { files: [fixture(shape)] }, 'seed');
   const snapshot = await withClient(url, (client) => introspect(client));
   const manifest = await seedTenants(url, snapshot, tenancy, { tenants: TENANTS, rowsPerTable: ROWS, seed });
   return { url, snapshot, manifest };

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { embeddedBackend } from '../../src/db/backends/embedded.ts';
 import { withClient, withDatabase } from '../../src/db/connect.ts';
 import { applySchema } from '../../src/db/apply-schema.ts';
@@ -14,6 +15,24 @@ import { quoteIdent } from '../../src/db/quote.ts';
  */
 export function startTestServer(): Promise<StartedDatabase> {
   return embeddedBackend().start();
+}
+
+/**
+ * Starts one server for the calling test file (beforeAll) and stops it after (afterAll);
+ * returns a getter for it.
+ */
+export function useTestServer(): () => StartedDatabase {
+  let server: StartedDatabase | undefined;
+  beforeAll(async () => {
+    server = await startTestServer();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  return () => {
+    if (!server) throw new Error('the test server has not started');
+    return server;
+  };
 }
 
 /** Creates an empty database on the server and returns an admin URL for it. */

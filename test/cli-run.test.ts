@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../src/db/local-server.ts';
 import { hasPg15, startPg15, superuserUrl } from './helpers/pg15.ts';
-import { runCli, startCli } from './helpers/cli.ts';
+import { repoRoot, runCli, startCli } from './helpers/cli.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'tenantguard-cli-test-'));
 chmodSync(work, 0o755); // the unprivileged postgres user must reach TMPDIRs made inside
@@ -39,17 +39,17 @@ describe('tenantguard run', () => {
     expect(readFileSync(join(out, 'postgres.log'), 'utf8')).toMatch(/ready to accept connections/);
   });
 
-  it('on SIGINT mid-run stops Postgres, removes its temp dir and writes a partial report marked incomplete', async () => {
-    const tmp = join(work, 'tmp-sigint');
+  it.each(['SIGINT', 'SIGTERM'] as const)('on %s mid-run stops Postgres, removes its temp dir and writes a partial report marked incomplete', async (signal) => {
+    const tmp = join(work, `tmp-${signal}`);
     mkdirSync(tmp, { mode: 0o755 });
-    const out = join(work, 'sigint');
+    const out = join(work, signal);
     const cli = startCli(['run', '--tenants', '200', '--rows', '2000', '--seed', '3', '--out', out], { TMPDIR: tmp });
     await cli.waitForStderr(/▸ seed/);
     expect(processesMentioning(tmp).length).toBeGreaterThan(0); // postgres is running from the temp dir
-    cli.child.kill('SIGINT');
+    cli.child.kill(signal);
     const result = await cli.done;
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/SIGINT: stopping Postgres/);
+    expect(result.stderr).toContain(`${signal}: stopping Postgres`);
     const report = readReport(out);
     expect(report.complete).toBe(false);
     expect(report.verdict).toBe('inconclusive');
@@ -57,6 +57,36 @@ describe('tenantguard run', () => {
     expect(result.stdout).toMatch(/INCOMPLETE/);
     expect(processesMentioning(tmp)).toEqual([]);
     expect(readdirSync(tmp).filter((name) => name.startsWith('tenantguard-'))).toEqual([]);
+  });
+
+  it('infers the tenancy a scenario leaves out and says what it inferred', async () => {
+    const file = join(work, 'infer.json');
+    writeFileSync(file, JSON.stringify({ schema: join(repoRoot, 'fixtures/reference/schema.sql'), seed: { tenants: 2, rowsPerTable: 2 } }));
+    const out = join(work, 'infer');
+    const result = await runCli(['run', file, '--out', out]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/inferred tenant column: tenant_id/);
+    expect(result.stderr).toMatch(/inferred .*app\.tenant_id/);
+    expect(readReport(out).tenancy).toMatchObject({ tenantColumns: ['tenant_id'], tenantTable: 'public.tenants', appRole: 'tenantguard_app', login: 'set-role' });
+  });
+
+  it("takes ownership from the user's own seed SQL when the scenario brings it", async () => {
+    const seedSql = join(work, 'own-seed.sql');
+    writeFileSync(
+      seedSql,
+      [
+        "insert into tenants (id, name, slug) values ('00000000-0000-4000-8000-000000000001', 'A', 'a'), ('00000000-0000-4000-8000-000000000002', 'B', 'b');",
+        "insert into projects (tenant_id, name, slug) select id, 'P ' || slug, 'p-' || slug from tenants;",
+      ].join('\n'),
+    );
+    const file = join(work, 'own-seed.json');
+    writeFileSync(file, JSON.stringify({ schema: join(repoRoot, 'fixtures/reference/schema.sql'), seed: { sql: 'own-seed.sql' } }));
+    const out = join(work, 'own-seed');
+    const result = await runCli(['run', file, '--out', out]);
+    expect(result.code).toBe(2);
+    const seeding = readReport(out).seeding;
+    expect(seeding.tenants).toBe(2);
+    expect(seeding.tables.find((t: { table: string }) => t.table === 'public.projects').rows).toBe(2);
   });
 
   it('reports every scenario problem at once with its path, and exits 3', async () => {

@@ -40,6 +40,9 @@ const disposableSettings: Record<string, string> = {
   full_page_writes: 'off',
   max_connections: '200',
   shared_buffers: '256MB',
+  // Failed statements are not copied into the server log: a schema's CREATE ROLE ... PASSWORD
+  // must not land there. The error itself reaches the report with its file and line.
+  log_min_error_statement: 'panic',
 };
 
 /**

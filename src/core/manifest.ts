@@ -35,6 +35,12 @@ export type Ownership =
   | { kind: 'column'; column: string }
   /** No tenant column; the owner comes through this foreign-key path (table names in order). */
   | { kind: 'path'; via: string[] }
+  /**
+   * No tenant column and no path up, but protected by row-level security and referenced by
+   * one tenant's rows only (users reached through memberships): owned by the tenant whose
+   * rows in `by` reference it.
+   */
+  | { kind: 'referenced'; by: string }
   /** Not owned by any tenant (reference data). */
   | { kind: 'shared' };
 

@@ -15,7 +15,7 @@ export interface TableNode {
   relation: Relation;
   /** `schema.name`. */
   key: string;
-  role: 'registry' | 'tenant' | 'path' | 'shared';
+  role: 'registry' | 'tenant' | 'path' | 'referenced' | 'shared';
   /** For `tenant`: the column naming the owner. */
   tenantColumn: string | null;
   /** For `path`: the first foreign key of the path, and the tables along it. */
@@ -26,6 +26,8 @@ export interface TableNode {
    * tenant's rows only reference rows no other tenant references (e.g. users of memberships).
    */
   sliced: boolean;
+  /** For `referenced` (and sliced tables): the first table, by name, whose owned rows point here, and its key. */
+  referencedBy: { node: TableNode; fk: Constraint } | null;
 }
 
 /** The classification of a snapshot. */
@@ -60,6 +62,7 @@ export function ownershipOf(node: TableNode): Ownership {
   if (node.role === 'registry') return { kind: 'registry' };
   if (node.role === 'tenant') return { kind: 'column', column: node.tenantColumn! };
   if (node.role === 'path') return { kind: 'path', via: node.via };
+  if (node.role === 'referenced') return { kind: 'referenced', by: node.referencedBy!.node.key };
   return { kind: 'shared' };
 }
 
@@ -115,10 +118,12 @@ export function classifyTables(snapshot: CatalogSnapshot, tenancy: Tenancy): Cla
       pathFk: null,
       via: [],
       sliced: false,
+      referencedBy: null,
     });
   }
   assignPaths(nodes);
   markSlices(nodes);
+  if (markReferenced(nodes)) assignPaths(nodes);
   const registry = registryFound ? nodes.get(formatQualifiedName(registryFound.relation))! : null;
   const { order, brokenFks, problems } = orderTables(nodes);
   let tenantIdColumn: Column | null = null;
@@ -166,20 +171,40 @@ function preferredFks(relation: Relation): Constraint[] {
 
 /** Shared tables referenced by owned (or already sliced) tables get per-tenant slices. */
 function markSlices(nodes: Map<string, TableNode>): void {
+  const sorted = [...nodes.values()].sort((a, b) => a.key.localeCompare(b.key));
   let changed = true;
   while (changed) {
     changed = false;
-    for (const node of nodes.values()) {
+    for (const node of sorted) {
       if (node.role === 'shared' && !node.sliced) continue;
-      for (const fk of foreignKeys(node.relation)) {
+      for (const fk of foreignKeys(node.relation).sort((a, b) => a.name.localeCompare(b.name))) {
         const parent = nodes.get(targetKey(fk));
         if (parent && parent.role === 'shared' && !parent.sliced && parent !== node) {
           parent.sliced = true;
+          parent.referencedBy = { node, fk };
           changed = true;
         }
       }
     }
   }
+}
+
+/**
+ * A sliced table under row-level security holds tenant data that reaches its tenant only
+ * backwards, through the rows that reference it (users through memberships): its rows are
+ * owned, and carry canaries, like any tenant row. A sliced table without RLS is reference
+ * data every tenant may read (countries, currencies), so it stays shared: marking it owned
+ * would make every read of it a false leak. Returns true when any table changed role.
+ */
+function markReferenced(nodes: Map<string, TableNode>): boolean {
+  let changed = false;
+  for (const node of nodes.values()) {
+    if (node.role === 'shared' && node.sliced && node.relation.rlsEnabled && node.referencedBy) {
+      node.role = 'referenced';
+      changed = true;
+    }
+  }
+  return changed;
 }
 
 /** `schema.name` of a relation. */

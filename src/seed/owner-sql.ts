@@ -25,6 +25,18 @@ export function ownerQuery(classification: Classification, node: TableNode, colu
       owner = `${alias}.${quoteIdent(current.tenantColumn!)}::text`;
       break;
     }
+    if (current.role === 'referenced' && current.referencedBy) {
+      // Owned through the rows that reference it: their owner, when exactly one tenant's rows do.
+      const { node: child, fk } = current.referencedBy;
+      const keys = fk.columns.map((_, i) => `k${i}`).join(', ');
+      const next = `t${step}`;
+      const on = fk.references!.columns.map((c, i) => `${next}.k${i} = ${alias}.${quoteIdent(c)}::text`).join(' and ');
+      from.push(
+        `left join (select ${keys}, case when count(distinct owner) = 1 then min(owner) end as owner from (${ownerQuery(classification, child, fk.columns)}) r group by ${keys}) ${next} on ${on}`,
+      );
+      owner = `${next}.owner`;
+      break;
+    }
     if (current.role !== 'path' || !current.pathFk) break;
     const fk = current.pathFk;
     const parent = classification.byKey.get(`${fk.references!.schema}.${fk.references!.table}`)!;

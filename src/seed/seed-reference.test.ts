@@ -34,6 +34,12 @@ describe('seedTenants on the reference schema', () => {
     expect(manifest.tables.find((t) => t.table.name === 'plans')!.rowCount).toBe(3);
     expect(manifest.tables.find((t) => t.table.name === 'comments')!.rowCount).toBe(5 * 12);
     expect(manifest.tables.find((t) => t.table.name === 'invoice_line_items')!.ownership).toEqual({ kind: 'path', via: ['public.invoices'] });
+    // Users have no tenant column and no path up, but RLS and one tenant's memberships each:
+    // owned backwards, through memberships, and their emails are canaries like any tenant data.
+    const usersTable = manifest.tables.find((t) => t.table.name === 'users')!;
+    expect(usersTable.ownership).toEqual({ kind: 'referenced', by: 'public.memberships' });
+    expect(usersTable.canaryColumns).toEqual(expect.arrayContaining(['id', 'email', 'name']));
+    expect(usersTable.keys.get(-1)).toBeUndefined();
     const users = manifest.tenants.map((t) => t.users ?? []);
     expect(users.every((u) => u.length === 8)).toBe(true);
     expect(new Set(users.flat()).size).toBe(5 * 8);

@@ -61,6 +61,8 @@ export interface Finding {
   reproduction?: string;
   /** For attacks: how to repeat the exact case. */
   replay?: { seed: number; path?: string; command: string };
+  /** Set when a suppression in the scenario covers this finding: shown, but not counted. */
+  suppressed?: { reason: string; expires?: string };
 }
 
 /** The outcome of one check. */

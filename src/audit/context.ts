@@ -1,5 +1,5 @@
 import type { CatalogSnapshot, Function as CatalogFunction, Relation } from '../catalog/snapshot.ts';
-import type { SourceLocation } from '../core/check.ts';
+import type { LocateObject } from '../catalog/source-locations.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { contextSettings, type ContextInfo } from './policy-context.ts';
 import { canExecute, reachableRoles, relationPrivileges, type RoleReach } from './privileges.ts';
@@ -15,8 +15,6 @@ export interface TenantTable {
   reason: TenantDataReason;
 }
 
-/** Finds where the schema files created an object (`table`, `policy`, `view`, `function`). */
-export type LocateObject = (kind: 'table' | 'policy' | 'view' | 'function', schema: string, name: string, table?: string) => SourceLocation | undefined;
 
 /**
  * What every rule needs, computed once from the snapshot: the tenant data, what the

@@ -36,8 +36,7 @@ export function runAudit(context: AuditContext, options: AuditOptions = {}): Che
   const rules = options.rules ?? auditRules;
   const results: CheckResult[] = [];
   const all: Finding[] = [];
-  for (const [i, rule] of rules.entries()) {
-    onEvent({ type: 'progress', phase: 'audit', done: i, total: rules.length, detail: rule.meta.id });
+  for (const rule of rules) {
     const began = performance.now();
     try {
       const findings = rule.check(context).map((found) => {

@@ -1,6 +1,8 @@
 import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../core/errors.ts';
 import { toolInfo } from '../pipeline/tool-info.ts';
+import { registerAudit } from './commands/audit.ts';
+import { registerChecks } from './commands/checks.ts';
 import { registerRun } from './commands/run.ts';
 
 /** Builds the `tenantguard` program; each command lives in its own file. */
@@ -11,6 +13,8 @@ export function buildProgram(): Command {
     .exitOverride()
     .showHelpAfterError('(run with --help for usage)');
   registerRun(program);
+  registerAudit(program);
+  registerChecks(program);
   return program;
 }
 

@@ -69,5 +69,6 @@ export interface Report {
   verdict: Verdict;
   /** Why the verdict is what it is, in one sentence. */
   verdictReason: string;
-  counts: { findings: Record<Severity, number>; checks: Record<Verdict, number> };
+  /** Unsuppressed findings by severity, suppressed findings, and checks by verdict. */
+  counts: { findings: Record<Severity, number>; suppressed: number; checks: Record<Verdict, number> };
 }

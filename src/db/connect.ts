@@ -47,6 +47,8 @@ export interface ConnectOptions {
   /** Session `statement_timeout` in ms (default none). */
   statementTimeoutMs?: number;
   applicationName?: string;
+  /** Every transaction of the session is READ ONLY (`default_transaction_read_only`): writes fail in the server. */
+  readOnly?: boolean;
 }
 
 function clientConfig(url: string, options: ConnectOptions): pg.ClientConfig {
@@ -55,6 +57,7 @@ function clientConfig(url: string, options: ConnectOptions): pg.ClientConfig {
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
     statement_timeout: options.statementTimeoutMs,
     application_name: options.applicationName ?? 'tenantguard',
+    ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
   };
 }
 

@@ -1,6 +1,11 @@
+import { relative } from 'node:path';
+import { buildAuditContext } from '../audit/context.ts';
+import { runAudit } from '../audit/run-audit.ts';
 import { inferTenancy } from '../catalog/infer-tenancy.ts';
 import { introspect } from '../catalog/introspect.ts';
 import type { CatalogSnapshot } from '../catalog/snapshot.ts';
+import { indexSchemaSources } from '../catalog/source-locations.ts';
+import type { CheckResult } from '../core/check.ts';
 import { HarnessError, isHarnessError, messageOf, throwIfAborted } from '../core/errors.ts';
 import { ignoreEvents, type OnEvent, type PhaseName } from '../core/events.ts';
 import type { SeedManifest } from '../core/manifest.ts';
@@ -25,6 +30,12 @@ export interface RunScenarioOptions {
   onEvent?: OnEvent;
   /** Aborting stops the run: Postgres is stopped and a partial report is returned. */
   signal?: AbortSignal;
+  /**
+   * `run` (default): every phase. `audit`: the catalog audit only — no seeding; on an
+   * existing server (url backend) nothing is written at all: no schema, and the catalog is
+   * read in read-only sessions.
+   */
+  mode?: 'run' | 'audit';
 }
 
 /** What a run produced. `error` is set when the harness, not the target, failed. */
@@ -36,14 +47,22 @@ export interface RunOutcome {
   error: HarnessError | null;
 }
 
-/** Phases that later issues add; until then they are reported as not run, never as passed. */
-function phaseStatuses(scenario: Scenario): PhaseStatus[] {
-  const notBuilt = (phase: PhaseStatus['phase'], enabled: boolean): PhaseStatus => ({
+/** Phases that later issues add are reported as not run, never as passed. */
+function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit', auditRan: boolean, failed: boolean): PhaseStatus[] {
+  const notRun = (phase: PhaseStatus['phase'], enabled: boolean): PhaseStatus => ({
     phase,
     status: 'not-run',
-    reason: enabled ? 'not available in this version' : 'disabled in the scenario',
+    reason: mode === 'audit' ? 'not part of `tenantguard audit`' : enabled ? 'not available in this version' : 'disabled in the scenario',
   });
-  return [notBuilt('audit', scenario.audit.enabled), notBuilt('attack', scenario.attacks.enabled), notBuilt('load', scenario.load.enabled)];
+  const audit: PhaseStatus = auditRan
+    ? { phase: 'audit', status: 'ran' }
+    : { phase: 'audit', status: 'not-run', reason: scenario.audit.enabled ? (failed ? 'the run ended before it' : 'not reached') : 'disabled in the scenario' };
+  return [audit, notRun('attack', scenario.attacks.enabled), notRun('load', scenario.load.enabled)];
+}
+
+/** Shows schema paths relative to the working directory in findings. */
+function schemaSources(files: readonly string[]) {
+  return files.map((path) => ({ path, shown: relative(process.cwd(), path) || path }));
 }
 
 /**
@@ -53,6 +72,7 @@ function phaseStatuses(scenario: Scenario): PhaseStatus[] {
  */
 export async function runScenario(options: RunScenarioOptions): Promise<RunOutcome> {
   const { scenario, signal } = options;
+  const mode = options.mode ?? 'run';
   const onEvent = options.onEvent ?? ignoreEvents;
   const seed = options.seed ?? scenario.seed.seed ?? randomRunSeed();
   const startedAt = new Date();
@@ -62,6 +82,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   let manifest: SeedManifest | null = null;
   let snapshot: CatalogSnapshot | null = null;
   let error: HarnessError | null = null;
+  let results: CheckResult[] = [];
+  let auditRan = false;
 
   const phase = async <T>(name: PhaseName, work: () => Promise<T>): Promise<T> => {
     throwIfAborted(signal);
@@ -79,17 +101,29 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     target = { ...db.summary, startMs: db.startMs };
     const adminUrl = db.adminUrl;
     const started = db;
-    await phase('schema', async () => {
-      assertWritable(started, 'apply the schema');
-      await applySchema(adminUrl, scenario.schema, { onEvent, signal, baseDir: scenario.file ? undefined : process.cwd() });
-    });
-    snapshot = await phase('introspect', () => withClient(adminUrl, (client) => introspect(client)));
+    // An existing server is only ever read by the audit: its schema is what we audit.
+    const liveAudit = mode === 'audit' && started.backend === 'url';
+    if (!liveAudit) {
+      await phase('schema', async () => {
+        assertWritable(started, 'apply the schema');
+        await applySchema(adminUrl, scenario.schema, { onEvent, signal });
+      });
+    }
+    snapshot = await phase('introspect', () => withClient(adminUrl, (client) => introspect(client), { readOnly: liveAudit }));
     const resolved = inferTenancy(snapshot, scenario.tenancy);
     tenancy = resolved.tenancy;
     for (const note of resolved.notes) onEvent({ type: 'info', message: `inferred ${note}` });
     const catalog = snapshot;
     const resolvedTenancy = tenancy;
-    manifest = await phase('seed', async () => {
+    if (scenario.audit.enabled) {
+      results = await phase('audit', async () => {
+        const locate = await indexSchemaSources(liveAudit ? [] : schemaSources(scenario.schema));
+        const context = buildAuditContext(catalog, resolvedTenancy, locate);
+        return runAudit(context, { suppressions: scenario.audit.suppressions, onEvent });
+      });
+      auditRan = true;
+    }
+    if (mode === 'run') manifest = await phase('seed', async () => {
       assertWritable(started, 'seed tenants');
       if (scenario.seed.sql.length > 0) {
         await applySchema(adminUrl, scenario.seed.sql, { onEvent, signal });
@@ -127,8 +161,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     tenancy,
     manifest,
     timings,
-    phases: phaseStatuses(scenario),
-    results: [],
+    phases: phaseStatuses(scenario, mode, auditRan, error !== null),
+    results,
     failOn: scenario.gates.failOn,
   });
   return { report, seed, manifest, snapshot, error };

@@ -50,7 +50,7 @@ export function decideVerdict(input: Pick<ReportInput, 'complete' | 'incompleteR
   if (input.error || !input.complete) {
     return { verdict: 'inconclusive', reason: `the run did not finish: ${input.error?.message ?? input.incompleteReason ?? 'unknown reason'}` };
   }
-  const blocking = input.results.flatMap((r) => r.findings).filter((f) => isAtLeast(f.severity, input.failOn));
+  const blocking = input.results.flatMap((r) => r.findings).filter((f) => !f.suppressed && isAtLeast(f.severity, input.failOn));
   if (blocking.length > 0) {
     return { verdict: 'fail', reason: `${blocking.length} finding(s) at or above ${input.failOn}` };
   }
@@ -65,7 +65,11 @@ export function decideVerdict(input: Pick<ReportInput, 'complete' | 'incompleteR
   if (input.manifest && input.manifest.problems.length > 0) {
     return { verdict: 'inconclusive', reason: `seeding could not fill ${input.manifest.problems.length} table(s); isolation there is untested` };
   }
-  return { verdict: 'pass', reason: `${input.results.length} check(s) passed` };
+  const notRun = input.phases.filter((p) => p.status !== 'ran').map((p) => p.phase);
+  return {
+    verdict: 'pass',
+    reason: `no finding at or above ${input.failOn} from ${input.results.length} check(s)${notRun.length > 0 ? `; not run: ${notRun.join(', ')}` : ''}`,
+  };
 }
 
 /** Builds the JSON report (the source of truth) from a run's state. Pure. */
@@ -73,9 +77,13 @@ export function buildReport(input: ReportInput): Report {
   const { verdict, reason } = decideVerdict(input);
   const findings = Object.fromEntries(severities.map((s) => [s, 0])) as Record<Severity, number>;
   const checks: Record<Verdict, number> = { pass: 0, fail: 0, inconclusive: 0 };
+  let suppressed = 0;
   for (const result of input.results) {
     checks[result.verdict]++;
-    for (const finding of result.findings) findings[finding.severity]++;
+    for (const finding of result.findings) {
+      if (finding.suppressed) suppressed++;
+      else findings[finding.severity]++;
+    }
   }
   const manifest = input.manifest;
   return {
@@ -113,6 +121,6 @@ export function buildReport(input: ReportInput): Report {
     failOn: input.failOn,
     verdict,
     verdictReason: reason,
-    counts: { findings, checks },
+    counts: { findings, suppressed, checks },
   };
 }

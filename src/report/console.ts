@@ -1,6 +1,9 @@
+import { severities, type Severity } from '../core/check.ts';
 import type { Report } from '../core/report.ts';
 
 const number = new Intl.NumberFormat('en-US');
+const maxListed = 20;
+const severityRank = (s: Severity) => severities.indexOf(s);
 
 /** Milliseconds as `651 ms` or `2.4 s`. */
 export function formatDuration(ms: number): string {
@@ -37,6 +40,16 @@ export function renderConsoleSummary(report: Report, reportPath?: string): strin
     const status = phase.status === 'ran' ? `ran, ${findings} finding(s)` : `${phase.status.replace('-', ' ')}${phase.reason ? ` (${phase.reason})` : ''}`;
     row(phase.phase, status);
   }
+  const findings = report.results
+    .flatMap((r) => r.findings)
+    .filter((f) => !f.suppressed)
+    .sort((a, b) => severityRank(a.severity) - severityRank(b.severity));
+  for (const finding of findings.slice(0, maxListed)) {
+    const where = finding.location ? ` (${finding.location.file}:${finding.location.line})` : '';
+    row('', `[${finding.severity}] ${finding.checkId}: ${finding.message}${where}`);
+  }
+  if (findings.length > maxListed) row('', `… and ${findings.length - maxListed} more in the report`);
+  if (report.counts.suppressed > 0) row('', `${report.counts.suppressed} suppressed finding(s) not counted (see the report)`);
   if (report.error) {
     row('error', report.error.message);
     if (report.error.hint) row('', report.error.hint);

@@ -76,7 +76,7 @@ export function applyDefaults(input: ScenarioInput, file: string | null, baseDir
       scratch: database.scratch ?? false,
       image: database.image ?? d.image,
     },
-    audit: { enabled: input.audit?.enabled ?? true },
+    audit: { enabled: input.audit?.enabled ?? true, suppressions: input.audit?.suppressions ?? [] },
     attacks: { enabled: attacks.enabled ?? true, runs: attacks.runs ?? d.runs, timeBudgetSeconds: attacks.timeBudgetSeconds ?? d.timeBudgetSeconds },
     load: { enabled: input.load?.enabled ?? true, profile: input.load?.profile ?? d.profile },
     gates: { failOn: input.gates?.failOn ?? d.failOn },

@@ -156,7 +156,19 @@ export function scenarioInputSchema(baseDir: string) {
       scratch: flag.optional(),
       image: text('an image name like postgres:18-alpine').optional(),
     }).optional(),
-    audit: object({ enabled: flag.optional() }).optional(),
+    audit: object({
+      enabled: flag.optional(),
+      suppressions: z
+        .array(
+          object({
+            fingerprint: matching('a finding fingerprint (16 hex digits)', /^[0-9a-f]{16}$/),
+            reason: text('why this finding is accepted'),
+            expires: matching('a date like 2027-03-31', /^\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?$/).optional(),
+          }),
+          expected('a list of { fingerprint, reason, expires? }'),
+        )
+        .optional(),
+    }).optional(),
     attacks: object({
       enabled: flag.optional(),
       runs: wholeNumber(scenarioLimits.runs.min, scenarioLimits.runs.max).optional(),

@@ -12,7 +12,11 @@ export interface ScenarioInput {
   tenancy?: TenancyInput;
   seed?: SeedInput;
   database?: DatabaseInput;
-  audit?: { enabled?: boolean };
+  audit?: {
+    enabled?: boolean;
+    /** Reviewed findings to accept: each by fingerprint, with a reason and an optional expiry date. Suppressed findings stay in the report. */
+    suppressions?: { fingerprint: string; reason: string; expires?: string }[];
+  };
   attacks?: { enabled?: boolean; runs?: number; timeBudgetSeconds?: number };
   load?: { enabled?: boolean; profile?: 'short' | 'soak' };
   gates?: GatesInput;
@@ -95,7 +99,7 @@ export interface Scenario {
     scratch: boolean;
     image: string;
   };
-  audit: { enabled: boolean };
+  audit: { enabled: boolean; suppressions: { fingerprint: string; reason: string; expires?: string }[] };
   attacks: { enabled: boolean; runs: number; timeBudgetSeconds: number };
   load: { enabled: boolean; profile: 'short' | 'soak' };
   gates: { failOn: Severity };

@@ -1,0 +1,79 @@
+import { InvalidArgumentError } from 'commander';
+import { join } from 'node:path';
+import type { Severity } from '../core/check.ts';
+import { randomRunSeed } from '../core/seed-random.ts';
+import { createBackend, type BackendChoice } from '../db/backends/index.ts';
+import { runScenario } from '../pipeline/run-scenario.ts';
+import { packageRoot, toolInfo } from '../pipeline/tool-info.ts';
+import { renderConsoleSummary } from '../report/console.ts';
+import { renderJson } from '../report/json.ts';
+import type { Scenario } from '../scenario/types.ts';
+import { exitCodeFor } from './exit-codes.ts';
+import { abortOnSignals } from './interrupt.ts';
+import { openRunFolder, progressPrinter, writeRunFile } from './output.ts';
+
+/** Options shared by the commands that run the pipeline, as commander parses them. */
+export interface PipelineOptions {
+  backend?: BackendChoice['backend'];
+  databaseUrl?: string;
+  disposable?: boolean;
+  scratch?: boolean;
+  pgBin?: string;
+  image?: string;
+  seed?: number;
+  failOn?: Severity;
+  out?: string;
+  quiet?: boolean;
+}
+
+/** Parses a whole number option within bounds. */
+export function wholeNumber(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`expected a whole number from ${min} to ${max}`);
+    return n;
+  };
+}
+
+/** The default scenario: the secure reference shipped with the package. */
+export const defaultScenarioPath = join(packageRoot, 'scenarios', 'reference.ts');
+
+/** Chooses the backend from flags, then the scenario; the URL never comes from a file. */
+export function backendChoice(options: PipelineOptions, scenario: Scenario): BackendChoice {
+  const envUrl = scenario.database.urlEnv ? process.env[scenario.database.urlEnv] : undefined;
+  const url = options.databaseUrl ?? envUrl ?? process.env['DATABASE_URL'];
+  const backend = options.backend ?? (options.databaseUrl ? 'url' : scenario.database.backend);
+  return {
+    backend,
+    url,
+    disposable: options.disposable ?? scenario.database.disposable,
+    scratch: options.scratch ?? scenario.database.scratch,
+    image: options.image ?? scenario.database.image,
+    binDir: options.pgBin,
+  };
+}
+
+/**
+ * Runs the pipeline for a command: report folder, progress, signals, the report and the
+ * summary. Returns the exit code (DESIGN §6).
+ */
+export async function executePipeline(mode: 'run' | 'audit', scenario: Scenario, options: PipelineOptions): Promise<number> {
+  const say = (text: string) => options.quiet || process.stderr.write(`${text}\n`);
+  const backend = createBackend(backendChoice(options, scenario));
+  const folder = openRunFolder(options.out);
+  const onEvent = progressPrinter(folder, Boolean(options.quiet));
+  const interrupt = abortOnSignals((name) => say(`\n${name}: stopping Postgres and writing a partial report…`));
+  try {
+    // The seed is decided here so it can be printed first (and last, in the summary).
+    const seed = options.seed ?? scenario.seed.seed ?? randomRunSeed();
+    const { version } = toolInfo();
+    say(`tenantguard ${version} · ${mode} · scenario ${scenario.name} · backend ${backend.name} · seed ${seed}`);
+    const outcome = await runScenario({ scenario, backend, seed, onEvent, signal: interrupt.signal, mode });
+    const reportPath = await writeRunFile(folder, 'report.json', renderJson(outcome.report));
+    process.stdout.write(renderConsoleSummary(outcome.report, reportPath));
+    return outcome.error ? outcome.error.exitCode : exitCodeFor(outcome.report.verdict);
+  } finally {
+    interrupt.dispose();
+    await folder.close();
+  }
+}

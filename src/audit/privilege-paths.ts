@@ -1,4 +1,5 @@
 import type { CatalogSnapshot, Relation } from '../catalog/snapshot.ts';
+import { quoteIdent } from '../db/quote.ts';
 import type { AuditContext } from './context.ts';
 import { reachText } from './describe.ts';
 import type { RoleReach } from './privileges.ts';
@@ -58,5 +59,5 @@ export function privilegeHolders(context: AuditContext, relation: Relation, priv
 export function revokeStatements(holders: readonly PrivilegeHolder[], privileges: string, table: string): string[] {
   return holders
     .filter((h) => !h.owner)
-    .map((h) => `REVOKE ${privileges} ON TABLE ${table} FROM ${h.grantee === 'public' ? 'PUBLIC' : `"${h.grantee.replaceAll('"', '""')}"`};`);
+    .map((h) => `REVOKE ${privileges} ON TABLE ${table} FROM ${h.grantee === 'public' ? 'PUBLIC' : quoteIdent(h.grantee)};`);
 }

@@ -2,6 +2,7 @@ import { HarnessError } from '../core/errors.ts';
 import { formatQualifiedName, parseQualifiedName, type QualifiedName } from '../core/names.ts';
 import type { AppLogin, Tenancy, TenancySubject, TenantContext } from '../core/tenancy.ts';
 import type { Scenario } from '../scenario/types.ts';
+import { findFunctionCalls, referencedColumns } from './ast.ts';
 import { appRoleCandidates } from './infer-app-role.ts';
 import { settingsReadByPolicies } from './infer-context.ts';
 import type { CatalogSnapshot, Relation } from './snapshot.ts';
@@ -26,7 +27,9 @@ export interface InferredTenancy {
 type GivenTenancy = Scenario['tenancy'];
 
 const invalid = (message: string, field: string, what: string): HarnessError =>
-  new HarnessError('scenario-invalid', message, { hint: `Set tenancy.${field} in the scenario to ${what}.` });
+  new HarnessError('scenario-invalid', message, {
+    hint: `Set tenancy.${field} in the scenario to ${what} (for \`tenantguard audit --database-url\`, the matching --app-role / --tenant-column / --tenant-table / --context-setting flag).`,
+  });
 
 /** Tables (not partitions, not extension-owned) that the data lives in. */
 function userTables(snapshot: CatalogSnapshot): Relation[] {
@@ -57,6 +60,11 @@ function tenantColumns(tables: Relation[], given: string[] | null, notes: string
     .sort((a, b) => b.tables.length - a.tables.length);
   const [first, ...others] = ranked;
   if (!first) {
+    const fromPolicies = columnComparedToContext(tables);
+    if (fromPolicies) {
+      notes.push(`tenant column: ${fromPolicies.name} (compared to current_setting(...) by ${plural(fromPolicies.count, 'policy')})`);
+      return [fromPolicies.name];
+    }
     throw invalid(
       `cannot infer the tenant column: no table has a column named ${conventionalTenantColumns.join(', ')}`,
       'tenantColumns',
@@ -75,6 +83,26 @@ function tenantColumns(tables: Relation[], given: string[] | null, notes: string
     notes.push(`tenant column: ${other.name} (found on ${plural(uncovered.length, 'table')} without ${chosen.slice(0, -1).join(' or ')})`);
   }
   return chosen;
+}
+
+/**
+ * For schemas that name the tenant column otherwise (`shop_id`): the column that policies
+ * most often use next to a `current_setting(...)` call, outside sub-selects.
+ */
+function columnComparedToContext(tables: Relation[]): { name: string; count: number } | null {
+  const counts = new Map<string, number>();
+  for (const table of tables) {
+    const columnNames = new Set(table.columns.map((c) => c.name));
+    for (const policy of table.policies) {
+      for (const expression of [policy.using, policy.withCheck]) {
+        if (!expression?.ast || findFunctionCalls(expression.ast, 'current_setting').length === 0) continue;
+        const names = new Set(referencedColumns(expression.ast).filter((c) => !c.inSubquery && columnNames.has(c.name)).map((c) => c.name));
+        for (const name of names) counts.set(name, (counts.get(name) ?? 0) + 1);
+      }
+    }
+  }
+  const best = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0];
+  return best ? { name: best[0], count: best[1] } : null;
 }
 
 function referencesTenantTable(tables: Relation[], target: { schema: string; table: string }, columns: string[]): boolean {

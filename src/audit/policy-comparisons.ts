@@ -39,7 +39,8 @@ function kindOf(operator: string): ComparisonKind | null {
   return null;
 }
 
-function exprKind(aKind: string, operator: string, negated: boolean): ComparisonKind | null {
+/** The family of an `A_Expr` comparison (`negated`: under NOT, for IS DISTINCT FROM); null when it is not a comparison. */
+export function comparisonKind(aKind: string, operator: string, negated: boolean): ComparisonKind | null {
   switch (aKind) {
     case 'AEXPR_OP':
     case 'AEXPR_OP_ANY':
@@ -86,7 +87,7 @@ export function identityComparisons(ast: ExpressionAst, env: ShapeEnvironment): 
       if (inner?.kind === 'A_Expr' && inner.fields.kind === 'AEXPR_DISTINCT') negated.add(inner.fields);
     } else if (node.kind === 'A_Expr') {
       const operator = nameParts(f.name)[0] ?? '';
-      const kind = exprKind(String(f.kind), operator, negated.has(f));
+      const kind = comparisonKind(String(f.kind), operator, negated.has(f));
       if (!kind) return;
       const array = nodeOf(f.rexpr);
       const right = Array.isArray(f.rexpr) ? f.rexpr : array?.kind === 'A_ArrayExpr' ? ((array.fields.elements as unknown[]) ?? []) : [f.rexpr];
@@ -157,6 +158,7 @@ export function collisions(comparison: IdentityComparison, column: Column | unde
     else if (wrapper.kind === 'function' && hashing.has(wrapper.name)) found.push({ wrapper, why: `${wrapper.name}() is a short hash: distinct ids collide` });
     else if (wrapper.kind === 'operator' && collidingOperators.has(wrapper.name)) found.push({ wrapper, why: `the ${wrapper.name} operator maps many ids to one value` });
     else if (wrapper.kind === 'cast' && truncatingTypes.has(wrapper.type) && wrapper.typmods.length > 0) found.push({ wrapper, why: `the cast to ${wrapper.type}(${wrapper.typmods.join(',')}) truncates or rounds the id` });
+    else if (wrapper.kind === 'cast' && wrapper.type === 'char' && wrapper.typmods.length === 0) found.push({ wrapper, why: 'the cast to "char" keeps one byte of the id' });
     else if (wrapper.kind === 'cast' && ['float4', 'float8', 'real'].includes(wrapper.type)) found.push({ wrapper, why: `the cast to ${wrapper.type} loses precision: large ids become equal` });
     else if (wrapper.kind === 'cast' && numericTypes.has(wrapper.type) && stringId) found.push({ wrapper, why: `reading a text id as ${wrapper.type} makes '01' and '1' the same tenant` });
     else if (wrapper.kind === 'cast' && ['int2', 'int4', 'int8'].includes(wrapper.type) && column && ['numeric', 'float4', 'float8'].includes(column.typeName)) found.push({ wrapper, why: `the cast of a ${column.typeName} id to ${wrapper.type} rounds it` });

@@ -13,6 +13,8 @@ import type { ContextFunction, ContextInfo } from './policy-context.ts';
 
 /** What the shape helpers need besides the expression. */
 export interface ShapeEnvironment {
+  /** The scenario's tenant columns. */
+  tenantColumns: readonly string[];
   /** Columns that identify the caller's rows: the tenant columns (and the user column when the context carries a user). */
   identityColumns: readonly string[];
   /** The context, with functions that read it through other context functions added. */
@@ -46,7 +48,7 @@ export function expandContextFunctions(snapshot: CatalogSnapshot, info: ContextI
 export function shapeEnvironment(context: AuditContext): ShapeEnvironment {
   const subject = context.tenancy.subject;
   const identityColumns = [...context.tenancy.tenantColumns, ...(subject.kind === 'user' ? [subject.userColumn] : [])];
-  return { identityColumns, context: expandContextFunctions(context.snapshot, context.context) };
+  return { tenantColumns: context.tenancy.tenantColumns, identityColumns, context: expandContextFunctions(context.snapshot, context.context) };
 }
 
 /** A read of the tenant context: `current_setting('<setting>', ...)` or a call of a context function. */

@@ -57,5 +57,7 @@ function policyFor(context: AuditContext, relation: Relation, tenantColumn: stri
   const type = relation.columns.find((c) => c.name === column)?.type ?? 'uuid';
   const tenant = `${quoteIdent(column)} = nullif(current_setting(${quoteLiteral(setting)}, true), '')::${type}`;
   const clauses = command === 'insert' ? `WITH CHECK (${tenant})` : command === 'update' ? `USING (${tenant}) WITH CHECK (${tenant})` : `USING (${tenant})`;
-  return `CREATE POLICY ${quoteIdent(`${relation.name}_${command}`)} ON ${sqlName(relation)} FOR ${command.toUpperCase()} TO ${quoteIdent(context.appRole)} ${clauses};`;
+  const policy = `CREATE POLICY ${quoteIdent(`${relation.name}_${command}`)} ON ${sqlName(relation)} FOR ${command.toUpperCase()} TO ${quoteIdent(context.appRole)} ${clauses};`;
+  // A child without a tenant column reaches its tenant through its parent: a template only.
+  return relation.columns.some((c) => c.name === column) ? policy : `-- no ${column} column here: test the tenant through the parent row (EXISTS ...), e.g.\n-- ${policy}`;
 }

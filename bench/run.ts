@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchAudit } from './audit.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchSeeding } from './seeding.ts';
 import { packageRoot } from '../src/pipeline/tool-info.ts';
@@ -13,6 +14,8 @@ const log = (text: string) => process.stderr.write(`${text}\n`);
 
 log('bench: embedded cold start…');
 sections.push(await benchColdStart(log));
+log('bench: audit of the reference…');
+sections.push(await benchAudit(log));
 log('bench: seeding vs psql COPY…');
 sections.push(await benchSeeding(log));
 

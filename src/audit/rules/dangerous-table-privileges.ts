@@ -18,7 +18,7 @@ const dangerous: { privilege: string; severity: Severity; why: string }[] = [
   {
     privilege: 'TRIGGER',
     severity: 'medium',
-    why: "TRIGGER lets it attach a trigger that runs its own function on other sessions' writes, seeing every row they write whatever the policies say",
+    why: "TRIGGER lets it attach a trigger that runs on every tenant's writes and can read or rewrite each row, whatever the policies say",
   },
   {
     // PG 17+. Not a read or write of rows, but LOCK TABLE ... ACCESS EXCLUSIVE, VACUUM FULL,

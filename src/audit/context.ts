@@ -2,6 +2,7 @@ import type { CatalogSnapshot, Function as CatalogFunction, Relation } from '../
 import type { LocateObject } from '../catalog/source-locations.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { contextSettings, type ContextInfo } from './policy-context.ts';
+import { assumableRoles } from './privilege-paths.ts';
 import { canExecute, reachableRoles, relationPrivileges, type RoleReach } from './privileges.ts';
 
 /** Why a relation holds tenant data. */
@@ -27,9 +28,9 @@ export interface AuditContext {
   appRole: string;
   /** Roles whose rights the app role can exercise (itself included). */
   roles: Map<string, RoleReach>;
-  /** A superuser role the app role can reach, if any. */
+  /** A superuser role the app role can become (itself, or by SET ROLE), if any. */
   superuser: RoleReach | undefined;
-  /** A BYPASSRLS role the app role can reach, if any. */
+  /** A BYPASSRLS role the app role can become (itself, or by SET ROLE), if any. */
   bypassRls: RoleReach | undefined;
   tenantTables: TenantTable[];
   context: ContextInfo;
@@ -82,7 +83,7 @@ export function buildAuditContext(snapshot: CatalogSnapshot, tenancy: Tenancy, l
   const appRole = tenancy.appRole.name;
   const roles = reachableRoles(snapshot, appRole);
   const roleInfo = new Map(snapshot.roles.map((r) => [r.name, r]));
-  const reaches = [...roles.values()];
+  const assumable = [...assumableRoles(snapshot, appRole).values()];
   const tenantTables = findTenantTables(snapshot, tenancy);
   const byKey = new Map(snapshot.relations.map((r) => [`${r.schema}.${r.name}`, r]));
   const tenantByKey = new Map(tenantTables.map((t) => [`${t.relation.schema}.${t.relation.name}`, t]));
@@ -100,8 +101,9 @@ export function buildAuditContext(snapshot: CatalogSnapshot, tenancy: Tenancy, l
     tenancy,
     appRole,
     roles,
-    superuser: reaches.find((r) => roleInfo.get(r.role)?.superuser),
-    bypassRls: reaches.find((r) => roleInfo.get(r.role)?.bypassRls),
+    // Role attributes act only while one *is* the role, so only roles SET ROLE reaches count.
+    superuser: assumable.find((r) => roleInfo.get(r.role)?.superuser),
+    bypassRls: assumable.find((r) => roleInfo.get(r.role)?.bypassRls),
     tenantTables,
     context: contextSettings(snapshot, tenancy),
     tenantTable: (relation) => tenantByKey.get(`${relation.schema}.${relation.name}`),

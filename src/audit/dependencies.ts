@@ -1,4 +1,5 @@
 import type { Function as CatalogFunction, Relation } from '../catalog/snapshot.ts';
+import { quoteQualified } from '../db/quote.ts';
 import { identifierChains } from './body-scan.ts';
 import type { AuditContext } from './context.ts';
 import { nameOf } from './describe.ts';
@@ -82,10 +83,10 @@ export function tenantDataOf(context: AuditContext, relation: Relation, seen: Se
     return column ? { relation, reason: `has the tenant column ${column}` } : null;
   }
   if (relation.kind === 'foreign-table') {
-    if (column) return { relation, reason: `has the tenant column ${column}` };
     const parents = [...(relation.partitionOf ? [`${relation.partitionOf.schema}.${relation.partitionOf.name}`] : []), ...relation.inheritsFrom];
     const parent = parents.map((p) => context.relation(p)).find((p) => p && context.tenantTable(p));
     if (parent) return { relation, reason: `is a ${relation.partitionOf ? 'partition' : 'child'} of the tenant table ${nameOf(parent)}` };
+    if (column) return { relation, reason: `has the tenant column ${column}` };
     const table = relation.foreign?.options['table_name'];
     const mapped = table ? context.relation(`${relation.foreign?.options['schema_name'] ?? relation.schema}.${table}`) : undefined;
     if (mapped && mapped.oid !== relation.oid && context.tenantTable(mapped)) {
@@ -114,9 +115,9 @@ export function searchPathOf(fn: CatalogFunction): string[] | null {
  * anywhere in a dotted chain, and unqualified names resolved on the function's pinned
  * search_path (`$user` is its owner), or in any schema when it has none, since the caller's
  * path is unknown. A column or variable spelled like a table counts too: a textual scan errs
- * toward naming more.
+ * toward naming more. With `unqualifiedOnly`, only the names written without a schema.
  */
-export function relationsNamedIn(context: AuditContext, fn: CatalogFunction): Relation[] {
+export function relationsNamedIn(context: AuditContext, fn: CatalogFunction, unqualifiedOnly = false): Relation[] {
   const path = searchPathOf(fn)?.map((s) => (s === '$user' ? fn.owner : s));
   const byName = new Map<string, Relation[]>();
   for (const relation of context.snapshot.relations) {
@@ -129,11 +130,16 @@ export function relationsNamedIn(context: AuditContext, fn: CatalogFunction): Re
     for (let i = 0; i + 1 < chain.length; i++) {
       const relation = context.relation(`${chain[i]}.${chain[i + 1]}`);
       if (relation) {
-        found.set(relation.oid, relation);
+        if (!unqualifiedOnly) found.set(relation.oid, relation);
         qualified = true;
       }
     }
     if (!qualified) for (const relation of byName.get(chain[0]!) ?? []) found.set(relation.oid, relation);
   }
   return [...found.values()];
+}
+
+/** `FUNCTION "public"."f"(p_id uuid)` (or PROCEDURE), for fix SQL. */
+export function functionSql(fn: CatalogFunction): string {
+  return `${fn.kind === 'procedure' ? 'PROCEDURE' : 'FUNCTION'} ${quoteQualified(fn)}(${fn.arguments})`;
 }

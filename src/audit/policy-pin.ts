@@ -1,4 +1,4 @@
-import { constantValue, nameParts, nodeOf, referencedColumns, walkAst } from '../catalog/ast.ts';
+import { constantValue, nameParts, nodeOf, referencedColumns, referencedRelations, walkAst } from '../catalog/ast.ts';
 import type { Expression, ExpressionAst, Policy, Relation } from '../catalog/snapshot.ts';
 import type { AuditContext } from './context.ts';
 import { clauseOf, policiesFor, type Command } from './policies.ts';
@@ -25,6 +25,13 @@ const argsOf = (fields: Record<string, unknown>): unknown[] => (Array.isArray(fi
 /** True when `ast` refers to the target table's tenant column outside sub-selects. */
 function mentionsColumn(ast: unknown, target: PinTarget): boolean {
   return referencedColumns(ast).some((c) => !c.inSubquery && c.name === target.column && (c.qualifier.length === 0 || c.qualifier[c.qualifier.length - 1] === target.table));
+}
+
+/** True when `ast` reads the tenant: the context, or a relation whose own policies pin the tenant. */
+function readsTenant(ast: unknown, env: ShapeEnvironment): boolean {
+  if (readsContext(ast, env.context)) return true;
+  const pinned = env.pinnedRelation;
+  return pinned !== undefined && referencedRelations(ast).some((r) => pinned(r));
 }
 
 /** True when the value can differ between rows: it reads a column of the row, here or in a correlated sub-select. */
@@ -60,7 +67,7 @@ export function tenantPin(ast: ExpressionAst, target: PinTarget, env: ShapeEnvir
   const f = node.fields;
   // What is not a recognised comparison pins nothing when it ignores the context, or reads
   // only the context and no column of the row (it is the same for every row).
-  const fallback = (): Pin => (readsContext(ast, env.context) && rowDependent(ast, target) ? 'unknown' : 'no');
+  const fallback = (): Pin => (readsTenant(ast, env) && rowDependent(ast, target) ? 'unknown' : 'no');
   switch (node.kind) {
     case 'A_Const': {
       const v = constantValue(ast);
@@ -88,7 +95,7 @@ export function tenantPin(ast: ExpressionAst, target: PinTarget, env: ShapeEnvir
       return comparisonPin(f.lexpr, right, kind, target, env) ?? fallback();
     }
     case 'SubLink': {
-      const reads = readsContext(f.subselect, env.context);
+      const reads = readsTenant(f.subselect, env);
       if (f.subLinkType === 'EXISTS_SUBLINK') return reads && correlated(f.subselect, target) ? 'yes' : 'no';
       if (f.subLinkType === 'ANY_SUBLINK' && mentionsColumn(f.testexpr, target)) return reads ? 'yes' : 'no';
       const value = scalarSubselectValue(f);
@@ -147,7 +154,7 @@ export function judgeClause(expression: Expression | null, relation: Relation, t
     return { verdict: 'open', reason: 'admits-other-tenant', detail: "it is TRUE for a row of another tenant" };
   }
   if (!contextKnown(env.context)) return { verdict: 'unknown' };
-  if (!readsContext(ast, env.context)) {
+  if (!readsTenant(ast, env)) {
     return { verdict: 'open', reason: 'never-reads-context', detail: `it never reads the tenant context (${[...env.context.settings].join(', ') || 'no context setting'})` };
   }
   if (tenantColumn === null) return { verdict: 'pins' };

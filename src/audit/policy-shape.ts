@@ -19,6 +19,12 @@ export interface ShapeEnvironment {
   identityColumns: readonly string[];
   /** The context, with functions that read it through other context functions added. */
   context: ContextInfo;
+  /**
+   * True when a relation a sub-select reads is itself pinned to the tenant by its own row-level
+   * security for the app role: `EXISTS (SELECT 1 FROM invoices ...)` is then constrained by the
+   * invoices policies even without reading the context (see policy-scope.ts).
+   */
+  pinnedRelation?: (relation: { schema: string | null; name: string }) => boolean;
 }
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -43,13 +43,21 @@ export interface PrivilegeHolder {
  */
 export function privilegeHolders(context: AuditContext, relation: Relation, privilege: string): PrivilegeHolder[] {
   const grants = [relation.grants, ...Object.values(relation.columnGrants)].flat();
-  const grantees = new Set(grants.filter((g) => g.privilege === privilege && (g.grantee === 'public' || context.roles.has(g.grantee))).map((g) => g.grantee));
+  const owned = context.ownerReach(relation) !== undefined;
+  // The owner's own ACL entry is its ownership spelled out: reported once, as ownership.
+  const grantees = new Set(
+    grants
+      .filter((g) => g.privilege === privilege && (g.grantee === 'public' || context.roles.has(g.grantee)) && !(owned && g.grantee === relation.owner))
+      .map((g) => g.grantee),
+  );
   const holders: PrivilegeHolder[] = [...grantees].sort().map((grantee) => ({
     grantee,
     text: grantee === 'public' ? 'PUBLIC' : reachText(context, grantee),
     owner: false,
   }));
-  if (context.ownerReach(relation) && privilege !== 'MAINTAIN') {
+  // relationPrivileges grants an owner the classic seven; MAINTAIN (PG 17) only when its ACL says so.
+  const ownerHolds = owned && (privilege !== 'MAINTAIN' || grants.some((g) => g.grantee === relation.owner && g.privilege === privilege));
+  if (ownerHolds) {
     holders.push({ grantee: relation.owner, text: `owner ${reachText(context, relation.owner)}`, owner: true });
   }
   return holders;
@@ -60,4 +68,11 @@ export function revokeStatements(holders: readonly PrivilegeHolder[], privileges
   return holders
     .filter((h) => !h.owner)
     .map((h) => `REVOKE ${privileges} ON TABLE ${table} FROM ${h.grantee === 'public' ? 'PUBLIC' : quoteIdent(h.grantee)};`);
+}
+
+/** Schemas where the application role can create objects (CREATE through any reachable role or PUBLIC, or ownership). */
+export function creatableSchemas(context: AuditContext): string[] {
+  return context.snapshot.schemas
+    .filter((s) => context.roles.has(s.owner) || s.grants.some((g) => g.privilege === 'CREATE' && (g.grantee === 'public' || context.roles.has(g.grantee))))
+    .map((s) => s.name);
 }

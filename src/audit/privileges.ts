@@ -10,27 +10,40 @@ export interface RoleReach {
 }
 
 /**
- * Every role whose rights the application role can exercise: itself, roles it inherits from
- * (each membership edge with INHERIT), and roles it can switch to with `SET ROLE` (edges with
- * SET) together with what those inherit. An attacker who runs SQL as the app role can do all
- * of it, so the audit judges by this set, not by the app role's own grants.
+ * Every role whose rights the application role can exercise: itself and what it inherits
+ * (chains of memberships with INHERIT), plus every role `SET ROLE` accepts — reached from the
+ * app role through memberships that each carry SET (PG 16 `set_option`; before 16 every
+ * membership does) — together with what those inherit. An edge without SET ends a SET chain
+ * even where privileges flow through it: `SET ROLE` asks about the session user's own chain.
+ * An attacker running SQL as the app role can use all of it, so the audit judges by this set.
  */
 export function reachableRoles(snapshot: CatalogSnapshot, appRole: string): Map<string, RoleReach> {
-  const reached = new Map<string, RoleReach>([[appRole, { role: appRole, via: 'self', path: [appRole] }]]);
-  const queue: RoleReach[] = [reached.get(appRole)!];
   const rank = { self: 0, inherit: 1, 'set-role': 2 } as const;
+  const reached = new Map<string, RoleReach>();
+  const offer = (reach: RoleReach, queue: RoleReach[]) => {
+    const known = reached.get(reach.role);
+    if (known && rank[known.via] <= rank[reach.via]) return;
+    reached.set(reach.role, reach);
+    queue.push(reach);
+  };
+  // 1. Roles the app can become: chains of SET edges from the app role.
+  const become: RoleReach[] = [{ role: appRole, via: 'self', path: [appRole] }];
+  for (let i = 0; i < become.length; i++) {
+    const from = become[i]!;
+    for (const edge of snapshot.memberships) {
+      if (edge.member === from.role && edge.set && !become.some((b) => b.role === edge.role)) {
+        become.push({ role: edge.role, via: 'set-role', path: [...from.path, edge.role] });
+      }
+    }
+  }
+  // 2. From each of those, privileges flow along INHERIT edges.
+  const queue: RoleReach[] = [];
+  for (const start of become) offer(start, queue);
   while (queue.length > 0) {
     const from = queue.shift()!;
     for (const edge of snapshot.memberships) {
-      if (edge.member !== from.role) continue;
-      // Through an edge with INHERIT the rights flow as they are; through SET only after SET ROLE.
-      const via: RoleReach['via'] | null = edge.inherit ? (from.via === 'set-role' ? 'set-role' : 'inherit') : edge.set ? 'set-role' : null;
-      if (via === null) continue;
-      const known = reached.get(edge.role);
-      if (known && rank[known.via] <= rank[via]) continue;
-      const next = { role: edge.role, via, path: [...from.path, edge.role] };
-      reached.set(edge.role, next);
-      queue.push(next);
+      if (edge.member !== from.role || !edge.inherit) continue;
+      offer({ role: edge.role, via: from.via === 'set-role' ? 'set-role' : 'inherit', path: [...from.path, edge.role] }, queue);
     }
   }
   return reached;

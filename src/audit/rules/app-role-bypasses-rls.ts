@@ -34,8 +34,9 @@ export default defineRule({
           ? `ALTER ROLE ${quoteIdent(reach.role)} NOSUPERUSER NOBYPASSRLS;`
           : [
               `REVOKE ${quoteIdent(first)} FROM ${quoteIdent(context.appRole)};`,
-              `-- or, on PostgreSQL 16+, keep inherited privileges but not SET ROLE:`,
-              `-- REVOKE SET OPTION FOR ${quoteIdent(first)} FROM ${quoteIdent(context.appRole)};`,
+              ...(context.snapshot.serverVersionNum >= 160000
+                ? [`-- or keep inherited privileges but not SET ROLE:`, `-- REVOKE SET OPTION FOR ${quoteIdent(first)} FROM ${quoteIdent(context.appRole)};`]
+                : []),
               `-- or: ALTER ROLE ${quoteIdent(reach.role)} NO${attribute};`,
             ].join('\n'),
         evidence: { attribute, superuser: role.superuser, bypassRls: role.bypassRls, via: reach.via, path: reach.path },

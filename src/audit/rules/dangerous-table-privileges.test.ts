@@ -22,6 +22,8 @@ describe('dangerous-table-privileges', () => {
     expect(findings[0]!.message).toMatch(/holds TRUNCATE on tenant table public\.files \(through PUBLIC\): TRUNCATE is not subject to row-level security/);
     expect(findings[0]!.evidence?.['fix']).toBe('REVOKE TRUNCATE ON TABLE "public"."files" FROM PUBLIC;');
     expect(findings[1]!.evidence?.['fix']).toBe('REVOKE REFERENCES ON TABLE "public"."files" FROM "tg_writers";');
+    expect(findings[1]!.message).toMatch(/existence oracle.*\(it can create them in schema app_scratch\)/);
+    expect(findings[1]!.evidence?.['creatableSchemas']).toEqual(['app_scratch']);
     expect(findings.map((f) => f.subject.table)).not.toContain('countries');
     expect(findings.map((f) => f.subject.table)).not.toContain('billing_ledger');
   });

@@ -1,10 +1,10 @@
 import type { Severity } from '../../core/check.ts';
 import { nameOf, relationSubject, sqlName } from '../describe.ts';
-import { privilegeHolders, revokeStatements } from '../privilege-paths.ts';
+import { creatableSchemas, privilegeHolders, revokeStatements } from '../privilege-paths.ts';
 import { defineRule, type RuleFinding } from '../rule.ts';
 
 /** Table privileges row-level security does not govern, and what each lets a tenant do to the others. */
-const dangerous: { privilege: string; severity: Severity; why: string }[] = [
+const dangerous: { privilege: string; severity: Severity; why: string; needsCreate?: boolean }[] = [
   {
     privilege: 'TRUNCATE',
     severity: 'high',
@@ -14,11 +14,13 @@ const dangerous: { privilege: string; severity: Severity; why: string }[] = [
     privilege: 'REFERENCES',
     severity: 'medium',
     why: "REFERENCES lets it create a table with a foreign key to this one; foreign-key checks ignore row-level security, so inserting candidate keys tells which exist in other tenants (an existence oracle), and ON DELETE actions can block their deletes",
+    needsCreate: true,
   },
   {
     privilege: 'TRIGGER',
     severity: 'medium',
     why: "TRIGGER lets it attach a trigger that runs on every tenant's writes and can read or rewrite each row, whatever the policies say",
+    needsCreate: true,
   },
   {
     // PG 17+. Not a read or write of rows, but LOCK TABLE ... ACCESS EXCLUSIVE, VACUUM FULL,
@@ -40,19 +42,22 @@ export default defineRule({
   },
   check(context) {
     const findings: RuleFinding[] = [];
+    // The referencing table or the trigger function has to be created somewhere first.
+    const schemas = creatableSchemas(context);
+    const createText = schemas.length > 0 ? ` (it can create them in schema ${schemas.join(', ')})` : ' (it needs CREATE on a schema for that, which it lacks today: one grant away)';
     for (const { relation } of context.tenantTables) {
-      for (const { privilege, severity, why } of dangerous) {
+      for (const { privilege, severity, why, needsCreate } of dangerous) {
         if (!context.can(relation, privilege)) continue;
         const holders = privilegeHolders(context, relation, privilege);
         const revokes = revokeStatements(holders, privilege, sqlName(relation));
         const owned = holders.some((h) => h.owner);
         findings.push({
-          message: `the application role ${context.appRole} holds ${privilege} on tenant table ${nameOf(relation)} (through ${holders.map((h) => h.text).join(', ')}): ${why}. Revoke ${privilege}${owned ? ' and take ownership of the table away from the application' : ''}.`,
+          message: `the application role ${context.appRole} holds ${privilege} on tenant table ${nameOf(relation)} (through ${holders.map((h) => h.text).join(', ')}): ${why}${needsCreate ? createText : ''}. ${owned ? `An owner always holds ${privilege}: take ownership of the table away from the application${revokes.length > 0 ? `, and revoke ${privilege}` : ''}` : `Revoke ${privilege}`}.`,
           subject: relationSubject(relation),
           severity,
           key: privilege,
           fix: [...revokes, ...(owned ? [`-- the application owns it: ALTER TABLE ${sqlName(relation)} OWNER TO <a role the application cannot use>;`] : [])].join('\n'),
-          evidence: { privilege, holders: holders.map((h) => h.text) },
+          evidence: { privilege, holders: holders.map((h) => h.text), ...(needsCreate ? { creatableSchemas: schemas } : {}) },
         });
       }
     }

@@ -38,7 +38,7 @@ export default defineRule({
         if (permissive.length > 0) continue;
         const only = restrictive.length > 0 ? ` (only the restrictive ${restrictive.map((p) => p.name).join(', ')}, which can narrow but never admit rows)` : '';
         findings.push({
-          message: `table ${nameOf(relation)} has row-level security on and the application role ${context.appRole} can ${privilege} it, but no permissive ${privilege} policy applies to the application${only}: ${effect[privilege]}. Add a ${privilege} policy that pins the tenant, or revoke ${privilege} if the application must not do it.`,
+          message: `table ${nameOf(relation)} has row-level security on and the application role ${context.appRole} can ${privilege} it, but no permissive ${privilege} policy applies to the application${only}: ${effect[privilege]}. Add ${privilege === 'INSERT' || privilege === 'UPDATE' ? 'an' : 'a'} ${privilege} policy that pins the tenant, or revoke ${privilege} if the application must not do it.`,
           subject: relationSubject(relation),
           key: command,
           fix: `${policyFor(context, relation, tenantColumn, command)}\n-- or: REVOKE ${privilege} ON ${sqlName(relation)} FROM ${quoteIdent(context.appRole)};`,

@@ -28,7 +28,12 @@ export default defineRule({
         return data && exposure?.exposed ? [{ read, data, exposure }] : [];
       });
       if (leaks.length === 0) continue;
-      const what = leaks.map(({ read, data, exposure }) => `${nameOf(read.relation)} (which ${data.reason}) unfiltered, because ${exposure.text}`).join('; ');
+      const what = leaks
+        .map(({ read, data, exposure }) => {
+          const through = read.via.length > 1 ? ` through ${read.via.slice(1).map(nameOf).join(' → ')}` : '';
+          return `${nameOf(read.relation)} (which ${data.reason})${through} unfiltered, because ${exposure.text}`;
+        })
+        .join('; ');
       const how = invokerSupported
         ? 'Set security_invoker = true so the caller\'s privileges and policies apply, and grant the application what the view reads.'
         : 'PostgreSQL 14 has no security_invoker: make the owner a role that row-level security binds (not superuser, no BYPASSRLS, not the tables\' owner unless RLS is forced) with policies that pin the tenant.';

@@ -1,5 +1,6 @@
 import type { AuditRule } from './rule.ts';
 import appRoleBypassesRls from './rules/app-role-bypasses-rls.ts';
+import appRoleOwnsTenantTable from './rules/app-role-owns-tenant-table.ts';
 import dangerousTablePrivileges from './rules/dangerous-table-privileges.ts';
 import missingPolicyForCommand from './rules/missing-policy-for-command.ts';
 import partitionWithoutPolicies from './rules/partition-without-policies.ts';
@@ -12,6 +13,7 @@ import serverVersionRlsCve from './rules/server-version-rls-cve.ts';
 export const auditRules: readonly AuditRule[] = [
   rlsDisabled,
   rlsNotForced,
+  appRoleOwnsTenantTable,
   appRoleBypassesRls,
   missingPolicyForCommand,
   partitionWithoutPolicies,

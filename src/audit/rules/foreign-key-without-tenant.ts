@@ -20,7 +20,6 @@ function pinnedColumns(fk: ForeignKey, tenant: string, parentTenant: string): { 
 /** The constraint rewritten to pin the tenant, and the unique key the parent then needs. */
 function fixOf(child: Relation, fk: ForeignKey, parent: Relation, tenant: string, parentTenant: string, serverVersionNum: number): string {
   const { child: childCols, parent: parentCols } = pinnedColumns(fk, tenant, parentTenant);
-  const pairs = childCols.slice(1).map((c) => [c] as const);
   const list = (cols: string[]) => cols.map(quoteIdent).join(', ');
   const keyed = parent.indexes.some((i) => i.unique && i.predicate === null && sameColumns(i.columns, parentCols));
   // SET NULL on a composite key would null the tenant column too; PG15+ can name the columns.
@@ -28,7 +27,7 @@ function fixOf(child: Relation, fk: ForeignKey, parent: Relation, tenant: string
     fk.references.onDelete === 'no action'
       ? ''
       : fk.references.onDelete === 'set null' && serverVersionNum >= 150000
-        ? ` ON DELETE SET NULL (${list(pairs.map(([c]) => c))})`
+        ? ` ON DELETE SET NULL (${list(childCols.slice(1))})`
         : ` ON DELETE ${fk.references.onDelete.toUpperCase()}`;
   return [
     ...(keyed ? [] : [`ALTER TABLE ${sqlName(parent)} ADD UNIQUE (${list(parentCols)});`]),

@@ -2,7 +2,7 @@ import type { Function as CatalogFunction, Relation } from '../catalog/snapshot.
 import { quoteQualified } from '../db/quote.ts';
 import { identifierChains } from './body-scan.ts';
 import type { AuditContext } from './context.ts';
-import { nameOf } from './describe.ts';
+import { nameOf, tenantDataText } from './describe.ts';
 
 /**
  * What views, materialized views and functions read, and which of it is tenant data. Shared
@@ -58,7 +58,7 @@ export function viewReads(context: Pick<AuditContext, 'relation'>, view: Relatio
 /** Why a relation holds tenant data, for messages. */
 export interface TenantData {
   relation: Relation;
-  /** e.g. `has the tenant column tenant_id`, `stores rows of public.notes`. */
+  /** e.g. `has the tenant column tenant_id`, `stores rows computed from public.notes`. */
   reason: string;
 }
 
@@ -75,7 +75,7 @@ export function tenantDataOf(context: AuditContext, relation: Relation, seen: Se
   if (relation.kind === 'table' || relation.kind === 'partitioned-table') {
     const entry = context.tenantTable(relation);
     if (!entry) return null;
-    return { relation, reason: entry.tenantColumn ? `has the tenant column ${entry.tenantColumn}` : `holds tenant data (${entry.reason})` };
+    return { relation, reason: entry.tenantColumn ? `has the tenant column ${entry.tenantColumn}` : tenantDataText(context, relation) };
   }
   if (relation.kind === 'materialized-view') {
     const from = viewReads(context, relation).flatMap((read) => (tenantDataOf(context, read.relation, seen) ? [nameOf(read.relation)] : []));

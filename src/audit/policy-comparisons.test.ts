@@ -51,7 +51,7 @@ describe('identity comparisons (server-deparsed texts)', () => {
       'lower() makes ids that differ only in case or spacing equal',
       'lower() makes ids that differ only in case or spacing equal',
     ]);
-    expect(why(`("left"(tid, 8) = "left"(${setting}, 8))`, text)).toHaveLength(2);
+    expect(why(`("left"(tid, 8) = "left"(${setting}, 8))`, text)).toHaveLength(1);
     expect(why(`(SUBSTRING(tid FROM 1 FOR 4) = ${setting})`, text)[0]).toMatch(/substring\(\) compares part of the id/);
     expect(why(`(hashtext(tid) = hashtext(${setting}))`, text)[0]).toMatch(/short hash/);
     expect(why(`(((tid)::character varying(8))::text = ${setting})`, text)[0]).toMatch(/varchar\(8\) truncates/);
@@ -64,5 +64,7 @@ describe('identity comparisons (server-deparsed texts)', () => {
     expect(why(`(lower((tenant_id)::text) = lower(${setting}))`, uuid)).toEqual([]);
     expect(why(`(bid = (${setting})::bigint)`, bigint)).toEqual([]);
     expect(why(`(md5(tid) = md5(${setting}))`, text)).toEqual([]);
+    // Taking part of a structured context is extraction, not truncation of the id.
+    expect(why(`(tenant_id = (split_part(${setting}, ':'::text, 1))::uuid)`, uuid)).toEqual([]);
   });
 });

@@ -146,13 +146,18 @@ const truncatingTypes = new Set(['varchar', 'bpchar', 'char', 'character', 'bit'
 /**
  * The wrappers of an equality comparison that fold distinct ids together: case folding or
  * trimming of a string id, truncation (left, substr, varchar(n)), 32/64-bit hashing, modulo,
- * floating point, a string id read as a number. Either side counts: truncating the context
- * lets a tenant whose id extends another's read that tenant's rows.
+ * floating point, a string id read as a number. Judged around the column; around the context
+ * only case folding counts (`tenant_id = lower(<context>)` lets tenant 'Acme' read tenant
+ * 'acme'), since taking part of the context is how a tenant id is extracted from a
+ * structured one (`split_part`, `->>`).
  */
 export function collisions(comparison: IdentityComparison, column: Column | undefined): Collision[] {
   const stringId = column?.typeCategory === 'S';
   const found: Collision[] = [];
-  for (const wrapper of [...comparison.columnPath, ...(comparison.contextPath ?? [])]) {
+  for (const wrapper of comparison.contextPath ?? []) {
+    if (wrapper.kind === 'function' && caseFolding.has(wrapper.name) && stringId) found.push({ wrapper, why: `${wrapper.name}() makes ids that differ only in case or spacing equal` });
+  }
+  for (const wrapper of comparison.columnPath) {
     if (wrapper.kind === 'function' && caseFolding.has(wrapper.name) && stringId) found.push({ wrapper, why: `${wrapper.name}() makes ids that differ only in case or spacing equal` });
     else if (wrapper.kind === 'function' && truncating.has(wrapper.name)) found.push({ wrapper, why: `${wrapper.name}() compares part of the id, so ids sharing that part are equal` });
     else if (wrapper.kind === 'function' && hashing.has(wrapper.name)) found.push({ wrapper, why: `${wrapper.name}() is a short hash: distinct ids collide` });

@@ -2,9 +2,9 @@ import { constantValue, nameParts, nodeOf, referencedColumns, referencedRelation
 import type { Expression, ExpressionAst, Policy, Relation } from '../catalog/snapshot.ts';
 import type { AuditContext } from './context.ts';
 import { clauseOf, policiesFor, type Command } from './policies.ts';
-import { comparisonKind } from './policy-comparisons.ts';
+import { comparisonKind, type ComparisonKind } from './policy-comparisons.ts';
 import { evaluate } from './policy-eval.ts';
-import { contextKnown, operandOf, readsContext, scalarSubselectValue, type ShapeEnvironment } from './policy-shape.ts';
+import { contextKnown, operandOf, readsContext, scalarSubselectValue, type Operand, type ShapeEnvironment } from './policy-shape.ts';
 
 /**
  * Whether a policy clause pins the row to the current tenant: TRUE only for rows whose
@@ -48,16 +48,16 @@ function correlated(subselect: unknown, target: PinTarget): boolean {
   return referencedColumns(subselect).some((c) => c.qualifier[c.qualifier.length - 1] === target.table);
 }
 
-function comparisonPin(left: unknown, right: unknown[], kind: string, target: PinTarget, env: ShapeEnvironment): Pin | null {
-  const own = (operand: ReturnType<typeof operandOf>) =>
+/** The pin of `left <op> right...` when one side is the target's tenant column; null when neither is. */
+function comparisonPin(left: unknown, right: unknown[], kind: ComparisonKind, target: PinTarget, env: ShapeEnvironment): Pin | null {
+  const own = (operand: Operand) =>
     operand.column !== null && !operand.readsContext && operand.column.ref.name === target.column && (operand.column.ref.qualifier.length === 0 || operand.column.ref.qualifier.at(-1) === target.table);
-  const l = operandOf(left, env);
-  const rs = right.map((r) => operandOf(r, env));
-  const other = own(l) ? rs : rs.length === 1 && own(rs[0]!) ? [l] : null;
-  if (!other) return null;
-  // Compared to something that does not read the context (a constant, another column): not pinned.
-  if (kind === 'inequality' || !other.every((o) => o.readsContext)) return 'no';
-  return 'yes';
+  const others = own(operandOf(left, env)) ? right : right.length === 1 && own(operandOf(right[0], env)) ? [left] : null;
+  if (!others) return null;
+  // Compared to something that reads neither the context nor a tenant-pinned relation (a
+  // constant, another column), or with <>: not pinned. Weak operators still pin here;
+  // tenant-comparison-not-equality judges them.
+  return kind === 'inequality' || !others.every((o) => readsTenant(o, env)) ? 'no' : 'yes';
 }
 
 /** Whether `ast` pins rows of the target to the current tenant. */

@@ -1,4 +1,4 @@
-import type { Relation } from '../catalog/snapshot.ts';
+import type { Constraint, Relation } from '../catalog/snapshot.ts';
 import type { AuditContext, TenantTable } from './context.ts';
 import { policiesFor } from './policies.ts';
 import { judgeClause, restrictivePins } from './policy-pin.ts';
@@ -10,10 +10,13 @@ import { readsContext, shapeEnvironment, type ShapeEnvironment } from './policy-
  * row-level security already pins the tenant for the application role.
  */
 
-/** True when row-level security applies to the app role on the relation (it neither owns it unforced nor bypasses RLS). */
-export function rlsApplies(context: AuditContext, relation: Relation): boolean {
-  if (!relation.rlsEnabled || context.superuser || context.bypassRls) return false;
-  return relation.rlsForced || context.ownerReach(relation) === undefined;
+/**
+ * True when row-level security filters the relation for the app role: enabled, and forced or
+ * not owned by a role the app can act as. (A reachable BYPASSRLS or superuser role makes every
+ * policy moot; app-role-bypasses-rls reports that, so it is not held against each table here.)
+ */
+function rlsApplies(context: AuditContext, relation: Relation): boolean {
+  return relation.rlsEnabled && (relation.rlsForced || context.ownerReach(relation) === undefined);
 }
 
 /** True when the relation's own policies let the app role see only the current tenant's rows. */
@@ -48,18 +51,27 @@ export function auditShapeEnvironment(context: AuditContext): ShapeEnvironment {
   return env;
 }
 
-/** True when a tenant table references the relation through a key that includes its tenant column (users through memberships). */
-function memberReferenced(context: AuditContext, relation: Relation): boolean {
-  return context.tenantTables.some(({ relation: table, tenantColumn }) =>
-    tenantColumn !== null &&
-    table.constraints.some(
-      (fk) =>
-        fk.kind === 'foreign-key' &&
-        fk.references?.schema === relation.schema &&
-        fk.references.table === relation.name &&
-        table.constraints.some((key) => (key.kind === 'primary-key' || key.kind === 'unique') && key.columns.includes(tenantColumn) && fk.columns.every((c) => key.columns.includes(c))),
-    ),
-  );
+/** A tenant table that lists the relation's rows per tenant: its foreign key to the relation sits in a key with its tenant column (memberships → users). */
+export interface MembershipReference {
+  table: Relation;
+  tenantColumn: string;
+  fk: Constraint;
+}
+
+/** The tenant table that references the relation through a key including its tenant column, if any. */
+export function membershipReference(context: AuditContext, relation: Relation): MembershipReference | undefined {
+  for (const { relation: table, tenantColumn } of context.tenantTables) {
+    if (tenantColumn === null) continue;
+    const fk = table.constraints.find(
+      (c) =>
+        c.kind === 'foreign-key' &&
+        c.references?.schema === relation.schema &&
+        c.references.table === relation.name &&
+        table.constraints.some((key) => (key.kind === 'primary-key' || key.kind === 'unique') && key.columns.includes(tenantColumn) && c.columns.every((col) => key.columns.includes(col))),
+    );
+    if (fk) return { table, tenantColumn, fk };
+  }
+  return undefined;
 }
 
 /**
@@ -74,6 +86,6 @@ export function isolatedTables(context: AuditContext, env: ShapeEnvironment): Te
     if (!relation.rlsEnabled) return false;
     if (reason !== 'row-security') return true;
     const readsIt = relation.policies.some((p) => [p.using, p.withCheck].some((e) => e?.ast && readsContext(e.ast, env.context)));
-    return readsIt || memberReferenced(context, relation);
+    return readsIt || membershipReference(context, relation) !== undefined;
   });
 }

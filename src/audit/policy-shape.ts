@@ -177,21 +177,18 @@ export function pathTo(ast: unknown, isTarget: (node: { kind: string; fields: Re
 
 /** Analyses one operand: which identity column and which context read it reaches. */
 export function operandOf(ast: unknown, env: ShapeEnvironment): Operand {
-  const columnRef = (node: { kind: string; fields: Record<string, unknown> }) => {
+  const found: { ref?: ColumnName } = {};
+  const columnPath = pathTo(ast, (node) => {
     if (node.kind !== 'ColumnRef') return false;
     const parts = nameParts(node.fields.fields);
-    return env.identityColumns.includes(parts[parts.length - 1] ?? '');
-  };
-  let ref: ColumnName | null = null;
-  const columnPath = pathTo(ast, (node) => {
-    if (!columnRef(node)) return false;
-    const parts = nameParts(node.fields.fields);
-    ref = { qualifier: parts.slice(0, -1), name: parts[parts.length - 1]! };
+    const name = parts[parts.length - 1] ?? '';
+    if (!env.identityColumns.includes(name)) return false;
+    found.ref = { qualifier: parts.slice(0, -1), name };
     return true;
   });
   const contextPath = pathTo(ast, (node) => node.kind === 'FuncCall' && readOf(nameParts(node.fields.funcname), argsOf(node.fields), env.context, false) !== null);
   return {
-    column: columnPath && ref ? { ref, path: columnPath } : null,
+    column: columnPath && found.ref ? { ref: found.ref, path: columnPath } : null,
     context: contextPath ? { path: contextPath } : null,
     readsContext: readsContext(ast, env.context),
   };

@@ -2,6 +2,14 @@ import type { AuditRule } from './rule.ts';
 import appRoleBypassesRls from './rules/app-role-bypasses-rls.ts';
 import appRoleOwnsTenantTable from './rules/app-role-owns-tenant-table.ts';
 import dangerousTablePrivileges from './rules/dangerous-table-privileges.ts';
+import foreignKeyWithoutTenant from './rules/foreign-key-without-tenant.ts';
+import foreignTableExposesTenantData from './rules/foreign-table-exposes-tenant-data.ts';
+import materializedViewExposesTenantData from './rules/materialized-view-exposes-tenant-data.ts';
+import securityDefinerTouchesTenantData from './rules/security-definer-touches-tenant-data.ts';
+import securityDefinerWithoutSearchPath from './rules/security-definer-without-search-path.ts';
+import tenantColumnNotIndexed from './rules/tenant-column-not-indexed.ts';
+import uniqueWithoutTenant from './rules/unique-without-tenant.ts';
+import viewWithoutSecurityInvoker from './rules/view-without-security-invoker.ts';
 import missingPolicyForCommand from './rules/missing-policy-for-command.ts';
 import partitionWithoutPolicies from './rules/partition-without-policies.ts';
 import policyOpensWithoutContext from './rules/policy-opens-without-context.ts';
@@ -19,5 +27,13 @@ export const auditRules: readonly AuditRule[] = [
   partitionWithoutPolicies,
   policyOpensWithoutContext,
   dangerousTablePrivileges,
+  viewWithoutSecurityInvoker,
+  materializedViewExposesTenantData,
+  foreignTableExposesTenantData,
+  securityDefinerTouchesTenantData,
+  securityDefinerWithoutSearchPath,
+  foreignKeyWithoutTenant,
+  uniqueWithoutTenant,
+  tenantColumnNotIndexed,
   serverVersionRlsCve,
 ];

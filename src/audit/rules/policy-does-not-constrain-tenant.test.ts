@@ -22,6 +22,8 @@ describe('policy-does-not-constrain-tenant', () => {
     // The fix for a child without a tenant column goes through its parent.
     expect(findings[2]!.evidence?.['fix']).toMatch(/USING \(EXISTS \(SELECT 1 FROM "public"\."invoices" p WHERE p\."id" = "invoice_payments"\."invoice_id" AND p\."tenant_id" = nullif/);
     expect(findings[2]!.message).toMatch(/it never reads the tenant context \(app\.tenant_id\)/);
+    // Users reach their tenants through memberships.
+    expect(findings[3]!.evidence?.['fix']).toMatch(/USING \(EXISTS \(SELECT 1 FROM "public"\."memberships" m WHERE m\."user_id" = "users"\."id" AND m\."tenant_id" = nullif/);
   });
 
   it('fixed: no finding', async () => {

@@ -52,6 +52,9 @@ export default defineRule({
     const findings: RuleFinding[] = [];
     for (const fn of context.snapshot.functions) {
       if (!fn.securityDefiner || fn.extension !== null) continue;
+      // A SQL-standard body (BEGIN ATOMIC / RETURN, PG14+; prosrc is empty) is parsed when the
+      // function is created: its names are bound then, not on the caller's path.
+      if (fn.language === 'sql' && fn.source.trim() === '') continue;
       const { problems, writable } = problemsOf(context, fn);
       if (problems.length === 0) continue;
       const callable = context.canExecute(fn);

@@ -1,11 +1,12 @@
 import type { Policy, Relation } from '../../catalog/snapshot.ts';
+import type { AuditContext } from '../context.ts';
 import { defineRule, type RuleFinding } from '../rule.ts';
 import { nameOf, relationSubject } from '../describe.ts';
 import { appliesToApp, commands } from '../policies.ts';
 import { collisions, identityComparisons, resolveColumn, type IdentityComparison } from '../policy-comparisons.ts';
 import { alterPolicySql } from '../policy-fix.ts';
 import { auditShapeEnvironment, isolatedTables } from '../policy-scope.ts';
-import type { AuditContext } from '../context.ts';
+import type { ShapeEnvironment } from '../policy-shape.ts';
 
 const operatorNames: Record<string, string> = {
   '~~': 'LIKE',
@@ -26,9 +27,8 @@ function operatorText(c: IdentityComparison): string {
   return operatorNames[c.operator] ?? c.operator;
 }
 
-/** What is wrong with each comparison of an identity column with the context in one clause. */
-function problems(context: AuditContext, relation: Relation, policy: Policy): string[] {
-  const env = auditShapeEnvironment(context);
+/** What is wrong with each comparison of an identity column with the context, in both clauses. */
+function problems(context: AuditContext, env: ShapeEnvironment, relation: Relation, policy: Policy): string[] {
   const found: string[] = [];
   for (const [clause, expression] of [['USING', policy.using], ['WITH CHECK', policy.withCheck]] as const) {
     if (!expression?.ast) continue;
@@ -62,7 +62,7 @@ export default defineRule({
       for (const policy of relation.policies) {
         const covers = commands.some((c) => (policy.command === 'all' || policy.command === c.command) && context.can(relation, c.privilege));
         if (!covers || !appliesToApp(context, policy)) continue;
-        const found = problems(context, relation, policy);
+        const found = problems(context, env, relation, policy);
         if (found.length === 0) continue;
         const clauses: ('USING' | 'WITH CHECK')[] = policy.command === 'insert' ? ['WITH CHECK'] : policy.withCheck ? ['USING', 'WITH CHECK'] : ['USING'];
         findings.push({

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ruleFindings } from '../../../test/helpers/audit.ts';
+import { applyFlawFixture, ruleFindings } from '../../../test/helpers/audit.ts';
+import { buildAuditContext } from '../context.ts';
+import rule from './view-without-security-invoker.ts';
 import { useTestServer } from '../../../test/helpers/database.ts';
 
 const server = useTestServer();
@@ -28,5 +30,17 @@ describe('view-without-security-invoker', () => {
 
   it('fixed: no finding', async () => {
     expect(await ruleFindings(server(), 'view-without-security-invoker', 'fixed')).toEqual([]);
+  });
+
+  it('PostgreSQL 14 (no security_invoker): every view runs as its owner, and the fix hands the view to a bound role', async () => {
+    const fixture = await applyFlawFixture(server(), 'view-without-security-invoker', 'fixed');
+    // The fixed schema as a PostgreSQL 14 catalog would show it: no view can carry the option.
+    const relations = fixture.snapshot.relations.map((r) => (r.view ? { ...r, view: { ...r.view, options: {} } } : r));
+    const context = buildAuditContext({ ...fixture.snapshot, serverVersionNum: 140013, relations }, fixture.tenancy);
+    const findings = rule.check(context);
+    // project_list's owner is bound by forced RLS (no policy of its own: no rows); reader_notes' owner by a pinning policy.
+    expect(findings.map((f) => f.subject.table)).toEqual(['note_digest', 'note_feed', 'notes_invoker']);
+    expect(findings[1]!.message).toContain('PostgreSQL 14 has no security_invoker');
+    expect(findings[1]!.fix).toMatch(/ALTER VIEW "public"\."note_feed" OWNER TO view_reader;/);
   });
 });

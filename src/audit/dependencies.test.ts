@@ -26,7 +26,7 @@ const col = (name: string) => ({ name, position: 1, type: 'uuid', typeName: 'uui
 const view = (name: string, dependsOn: string[], over: Partial<Relation> = {}) => rel(name, { kind: 'view', view: { definition: '', options: {} }, dependsOn, ...over });
 const fn = (name: string, source: string, settings: Record<string, string> = {}): CatalogFunction => ({
   schema: 'public', name, oid: oid++, arguments: '', returns: 'void', kind: 'function', language: 'plpgsql', securityDefiner: true,
-  volatility: 'volatile', leakproof: false, strict: false, settings, owner: 'admin', source, grants: [], extension: null,
+  volatility: 'volatile', leakproof: false, strict: false, settings, owner: 'admin', source, dependsOn: [], grants: [], extension: null,
 });
 const role = (name: string, over: Partial<Role> = {}): Role => ({ name, oid: oid++, superuser: false, bypassRls: false, login: false, inherit: true, createRole: false, createDb: false, ...over });
 const policy = (name: string, roles: string[], using: string): Policy => ({ name, command: 'all', permissive: true, roles, using: { text: using, ast: parse(using) }, withCheck: null });

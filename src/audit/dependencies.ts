@@ -125,6 +125,13 @@ export function relationsNamedIn(context: AuditContext, fn: CatalogFunction, unq
     byName.set(relation.name, [...(byName.get(relation.name) ?? []), relation]);
   }
   const found = new Map<number, Relation>();
+  // A SQL-standard body is bound at creation: the catalog records exactly what it reads.
+  if (!unqualifiedOnly) {
+    for (const name of fn.dependsOn) {
+      const relation = context.relation(name);
+      if (relation) found.set(relation.oid, relation);
+    }
+  }
   for (const chain of identifierChains(fn.source)) {
     let qualified = false;
     for (let i = 0; i + 1 < chain.length; i++) {

@@ -189,8 +189,10 @@ export interface Function {
   /** Function-level settings (proconfig), e.g. `{ search_path: 'pg_catalog, public' }`. */
   settings: Record<string, string>;
   owner: string;
-  /** Source text (prosrc). */
+  /** Source text (prosrc; for SQL-standard bodies, the deparsed body). */
   source: string;
+  /** Relations the body is bound to (`schema.name`, from pg_depend): set for SQL-standard bodies (BEGIN ATOMIC / RETURN), empty for others. */
+  dependsOn: string[];
   grants: Grant[];
   /** The extension that owns this function (e.g. `postgres_fdw`), else null. */
   extension: string | null;

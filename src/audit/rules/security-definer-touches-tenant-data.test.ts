@@ -10,12 +10,13 @@ describe('security-definer-touches-tenant-data', () => {
     const seen = findings.map((f) => [f.subject.function, f.severity, (f.evidence?.['reaches'] as { relation: string; bypass: string }[]).map((r) => [r.relation, r.bypass])]);
     expect(seen).toEqual([
       ['note_count', 'high', [['public.notes', 'superuser']]],
+      ['note_total', 'high', [['public.notes', 'superuser']]],
       ['rename_project', 'high', [['public.projects', 'owner']]],
     ]);
     // Not findings: reference data, no EXECUTE, an owner bound by a pinning policy, invoker rights.
     const names = findings.map((f) => f.subject.function);
     for (const absent of ['country_name', 'purge_notes', 'my_note_count', 'note_bodies']) expect(names).not.toContain(absent);
-    const [count, rename] = findings;
+    const [count, , rename] = findings;
     expect(count!.message).toMatch(/^SECURITY DEFINER function public\.note_count\(p_tenant uuid\) runs as its owner \S+ and the application role tg_app can execute it \(PUBLIC's EXECUTE, the default for new functions\): its body reaches public\.notes/);
     expect(rename!.message).toContain('tg_owner owns it and row-level security is not forced on it');
     expect(rename!.message).not.toContain("PUBLIC's EXECUTE");

@@ -10,8 +10,14 @@ select p.oid::int8 as oid, n.nspname as schema, p.proname as name,
   pg_get_function_result(p.oid) as returns,
   p.prokind as kind, l.lanname as language, p.prosecdef as security_definer,
   p.provolatile as volatility, p.proleakproof as leakproof, p.proisstrict as strict,
-  p.proconfig as settings, pg_get_userbyid(p.proowner)::text as owner, p.prosrc as source,
+  p.proconfig as settings, pg_get_userbyid(p.proowner)::text as owner,
+  -- SQL-standard bodies (BEGIN ATOMIC / RETURN, PG 14+) keep prosrc empty: deparse them.
+  case when p.prosqlbody is not null then pg_get_function_sqlbody(p.oid) else p.prosrc end as source,
   ${extensionOf('pg_proc', 'p.oid')} as extension,
+  -- Relations a SQL-standard body is bound to (pg_depend); other bodies record none.
+  coalesce((select json_agg(distinct format('%s.%s', rn.nspname, rc.relname))
+    from pg_depend d join pg_class rc on rc.oid = d.refobjid join pg_namespace rn on rn.oid = rc.relnamespace
+    where d.classid = 'pg_proc'::regclass and d.objid = p.oid and d.refclassid = 'pg_class'::regclass), '[]'::json) as depends_on,
   ${grantsJson(`coalesce(p.proacl, acldefault('f', p.proowner))`)} as grants
 from pg_proc p
 join pg_namespace n on n.oid = p.pronamespace
@@ -37,6 +43,7 @@ interface FunctionRow {
   settings: string[] | null;
   owner: string;
   source: string | null;
+  depends_on: string[];
   extension: string | null;
   grants: unknown;
 }
@@ -60,6 +67,7 @@ export async function readFunctions(client: SqlClient, schemas: string[] | null)
     settings: optionsRecord(row.settings),
     owner: row.owner,
     source: row.source ?? '',
+    dependsOn: row.depends_on,
     grants: toGrants(row.grants),
     extension: row.extension,
   }));

@@ -3,7 +3,7 @@ import type { LocateObject } from '../catalog/source-locations.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { contextSettings, type ContextInfo } from './policy-context.ts';
 import { assumableRoles } from './privilege-paths.ts';
-import { canExecute, reachableRoles, relationPrivileges, type RoleReach } from './privileges.ts';
+import { canExecute, reachableRoles, relationPrivileges, type RoleReach } from '../catalog/privileges.ts';
 
 /** Why a relation holds tenant data. */
 export type TenantDataReason = 'tenant-column' | 'registry' | 'foreign-key' | 'row-security';

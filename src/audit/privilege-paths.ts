@@ -2,7 +2,7 @@ import type { CatalogSnapshot, Relation } from '../catalog/snapshot.ts';
 import { quoteIdent } from '../db/quote.ts';
 import type { AuditContext } from './context.ts';
 import { reachText } from './describe.ts';
-import type { RoleReach } from './privileges.ts';
+import type { RoleReach } from '../catalog/privileges.ts';
 
 /**
  * Every role the application role can *become*: itself, and each role `SET ROLE` accepts.

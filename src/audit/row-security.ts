@@ -2,7 +2,7 @@ import type { Relation } from '../catalog/snapshot.ts';
 import type { AuditContext } from './context.ts';
 import { commands, tableTruth } from './policies.ts';
 import type { Situation } from './policy-eval.ts';
-import { reachableRoles, relationPrivileges, type RoleReach } from './privileges.ts';
+import { reachableRoles, relationPrivileges, type RoleReach } from '../catalog/privileges.ts';
 
 /**
  * Whether row-level security holds a role (other than the application's) to the tenant when

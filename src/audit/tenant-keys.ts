@@ -1,6 +1,6 @@
 import type { Relation } from '../catalog/snapshot.ts';
 import type { AuditContext } from './context.ts';
-import { grantedPrivileges } from './privileges.ts';
+import { grantedPrivileges } from '../catalog/privileges.ts';
 
 /**
  * Helpers for the rules on keys and indexes of tenant tables: which tables carry a tenant

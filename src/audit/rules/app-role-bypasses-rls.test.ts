@@ -3,7 +3,7 @@ import { ruleFindings } from '../../../test/helpers/audit.ts';
 import { useTestServer } from '../../../test/helpers/database.ts';
 import type { CatalogSnapshot, Membership } from '../../catalog/snapshot.ts';
 import { assumableRoles } from '../privilege-paths.ts';
-import { reachableRoles } from '../privileges.ts';
+import { reachableRoles } from '../../catalog/privileges.ts';
 
 const server = useTestServer();
 

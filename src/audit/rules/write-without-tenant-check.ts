@@ -6,7 +6,7 @@ import { clauseOf, policiesFor, type Command } from '../policies.ts';
 import { alterPolicySql } from '../policy-fix.ts';
 import { judgeClause, restrictivePins } from '../policy-pin.ts';
 import { auditShapeEnvironment, isolatedTables } from '../policy-scope.ts';
-import { grantedPrivileges } from '../privileges.ts';
+import { grantedPrivileges } from '../../catalog/privileges.ts';
 
 /**
  * True when an UPDATE by the app role can change which tenant a row belongs to: it holds

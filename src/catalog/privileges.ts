@@ -1,4 +1,4 @@
-import type { CatalogSnapshot, Function as CatalogFunction, Grant, Relation } from '../catalog/snapshot.ts';
+import type { CatalogSnapshot, Function as CatalogFunction, Grant, Relation } from './snapshot.ts';
 
 /** How the application role gets the rights of a role. */
 export interface RoleReach {

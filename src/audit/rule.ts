@@ -1,6 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { CheckMeta, Finding, FindingSubject, Severity } from '../core/check.ts';
+import { fingerprintOf } from '../core/fingerprint.ts';
 import type { AuditContext } from './context.ts';
+
+export { fingerprintOf, subjectKey } from '../core/fingerprint.ts';
 
 /** What a rule reports: the runner adds the check id, fingerprint and location. */
 export interface RuleFinding {
@@ -25,31 +27,6 @@ export interface AuditRule {
 /** Declares a rule; the identity function, for types and a uniform shape. */
 export function defineRule(rule: { meta: Omit<CheckMeta, 'kind'>; check: AuditRule['check'] }): AuditRule {
   return { meta: { ...rule.meta, kind: 'audit' }, check: rule.check };
-}
-
-/** A stable key of a finding's subject: same object, same key, run after run. */
-export function subjectKey(subject: FindingSubject): string {
-  const parts: [string, string | undefined][] = [
-    ['schema', subject.schema],
-    ['table', subject.table],
-    ['policy', subject.policy],
-    ['role', subject.role],
-    ['function', subject.function],
-    ['route', subject.route],
-  ];
-  return parts
-    .filter(([, value]) => value !== undefined)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(';');
-}
-
-/**
- * The fingerprint of a finding: the check and the object, not the wording or the run, so
- * baselines and suppressions survive message edits and reseeding. `discriminator` separates
- * several findings of one check on one object (e.g. per command).
- */
-export function fingerprintOf(checkId: string, subject: FindingSubject, discriminator = ''): string {
-  return createHash('sha256').update(`${checkId}|${subjectKey(subject)}|${discriminator}`).digest('hex').slice(0, 16);
 }
 
 /** Turns a rule's findings into report findings. */

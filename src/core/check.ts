@@ -61,6 +61,12 @@ export interface Finding {
   reproduction?: string;
   /** For attacks: how to repeat the exact case. */
   replay?: { seed: number; path?: string; command: string };
+  /**
+   * For audit findings when the attack phase ran: `confirmed` when an attack produced live
+   * evidence of the same flaw (`confirmedBy` names the attack checks), else `not-confirmed`.
+   */
+  confirmation?: 'confirmed' | 'not-confirmed';
+  confirmedBy?: string[];
   /** Set when a suppression in the scenario covers this finding: shown, but not counted. */
   suppressed?: { reason: string; expires?: string };
 }

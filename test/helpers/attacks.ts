@@ -1,0 +1,44 @@
+import { openAttackEnv, type OpenAttackEnv } from '../../src/attacks/env.ts';
+import type { Probe } from '../../src/attacks/probe.ts';
+import { runAttacks } from '../../src/attacks/run-attacks.ts';
+import { inferTenancy } from '../../src/catalog/infer-tenancy.ts';
+import { introspect } from '../../src/catalog/introspect.ts';
+import type { CheckResult } from '../../src/core/check.ts';
+import type { Tenancy } from '../../src/core/tenancy.ts';
+import { withClient } from '../../src/db/connect.ts';
+import type { StartedDatabase } from '../../src/db/database.ts';
+import { loadScenario } from '../../src/scenario/load-scenario.ts';
+import { seedTenants } from '../../src/seed/seed-tenants.ts';
+import { applyFlawFixture } from './audit.ts';
+import { repoRoot } from './cli.ts';
+import { databaseWithSchema } from './database.ts';
+import { join } from 'node:path';
+
+/** Seed sizes for attack tests: small, so a test is fast, but with several tenants and rows. */
+export const attackSeed = { tenants: 3, rowsPerTable: 4, seed: 42 };
+
+/** A seeded flaw fixture with sessions acting as its app role. Close it. */
+export async function flawAttackEnv(server: StartedDatabase, rule: string, variant: 'broken' | 'fixed', overrides: Partial<Tenancy> = {}): Promise<OpenAttackEnv & { url: string }> {
+  const fixture = await applyFlawFixture(server, rule, variant, overrides);
+  const manifest = await seedTenants(fixture.url, fixture.snapshot, fixture.tenancy, attackSeed);
+  const env = await openAttackEnv(fixture.url, fixture.snapshot, fixture.tenancy, manifest);
+  return Object.assign(env, { url: fixture.url });
+}
+
+/** The seeded secure reference with its scenario's tenancy. Close it. */
+export async function referenceAttackEnv(server: StartedDatabase, seed = { tenants: 4, rowsPerTable: 5, seed: 7 }): Promise<OpenAttackEnv & { url: string }> {
+  const scenario = await loadScenario(join(repoRoot, 'scenarios/reference.ts'));
+  const url = await databaseWithSchema(server, { files: scenario.schema }, 'reference');
+  const snapshot = await withClient(url, (c) => introspect(c));
+  const { tenancy } = inferTenancy(snapshot, scenario.tenancy);
+  const manifest = await seedTenants(url, snapshot, tenancy, seed);
+  const env = await openAttackEnv(url, snapshot, tenancy, manifest);
+  return Object.assign(env, { url });
+}
+
+/** Runs one probe and returns its result. */
+export async function attackWith(env: OpenAttackEnv, probe: Probe, runs: number, runSeed = 1): Promise<CheckResult> {
+  const [result] = await runAttacks(env, { probes: [probe], runSeed, runs });
+  if (result!.verdict === 'inconclusive') throw new Error(`${probe.meta.id} was inconclusive: ${result!.error}`);
+  return result!;
+}

@@ -16,6 +16,6 @@ export default defineScenario({
     subject: 'tenant',
   },
   seed: { tenants: 10, rowsPerTable: 20 },
-  attacks: { runs: 100, timeBudgetSeconds: 30 },
+  attacks: { runs: 1000, timeBudgetSeconds: 30 },
   gates: { failOn: 'high' },
 });

@@ -10,8 +10,8 @@ export interface ReplayRef {
 }
 
 /** `tenantguard replay <probe> --seed S --shard K --path P` */
-export function replayCommand(ref: ReplayRef, scenarioFile: string | null): string {
-  return `tenantguard replay ${ref.probe}${scenarioFile ? ` ${scenarioFile}` : ''} --seed ${ref.runSeed} --shard ${ref.shard} --path ${ref.path}`;
+export function replayCommand(ref: ReplayRef, scenarioFile: string | null, extraArgs = ''): string {
+  return `tenantguard replay ${ref.probe}${scenarioFile ? ` ${scenarioFile}` : ''} --seed ${ref.runSeed} --shard ${ref.shard} --path ${ref.path}${extraArgs ? ` ${extraArgs}` : ''}`;
 }
 
 /**

@@ -18,6 +18,8 @@ export interface AttackOptions {
   /** Concurrent shards per probe, one connection each (default 4). */
   shards?: number;
   scenarioFile?: string | null;
+  /** Arguments the replay command needs to seed the same data (e.g. `--tenants 3 --rows 4`). */
+  replayArgs?: string;
   onEvent?: OnEvent;
   signal?: AbortSignal;
 }
@@ -60,7 +62,7 @@ async function runShard<C extends ProbeCase>(probe: Probe<C>, arbitrary: fc.Arbi
   };
 }
 
-function toFinding(probe: Probe, env: AttackEnv, failure: NonNullable<ShardOutcome['failure']>, scenarioFile: string | null): Finding {
+function toFinding(probe: Probe, env: AttackEnv, failure: NonNullable<ShardOutcome['failure']>, scenarioFile: string | null, replayArgs = ''): Finding {
   const leak = failure.run.leak!;
   const [schema, table] = leak.target.includes('.') ? leak.target.split('.', 2) : ['public', leak.target];
   const subject = { schema: schema!, table: table! };
@@ -79,7 +81,7 @@ function toFinding(probe: Probe, env: AttackEnv, failure: NonNullable<ShardOutco
       excerpt: leak.excerpt,
     },
     reproduction: reproductionScript(env, failure.run.attempts, leak, failure.ref),
-    replay: { seed: failure.ref.runSeed, path: failure.ref.path, command: replayCommand(failure.ref, scenarioFile) },
+    replay: { seed: failure.ref.runSeed, path: failure.ref.path, command: replayCommand(failure.ref, scenarioFile, replayArgs) },
   };
 }
 
@@ -109,7 +111,7 @@ export async function runAttacks(env: AttackEnv, options: AttackOptions): Promis
       const findings = new Map<string, Finding>();
       for (const outcome of outcomes) {
         if (!outcome.failure) continue;
-        const finding = toFinding(probe, env, outcome.failure, options.scenarioFile ?? null);
+        const finding = toFinding(probe, env, outcome.failure, options.scenarioFile ?? null, options.replayArgs);
         if (!findings.has(finding.fingerprint)) findings.set(finding.fingerprint, finding);
       }
       const total = outcomes.reduce((n, o) => n + o.runs, 0);
@@ -133,9 +135,9 @@ export async function runAttacks(env: AttackEnv, options: AttackOptions): Promis
 }
 
 /** Replays one shard of one probe with its recorded path: the exact minimal case, shrunk again if needed. */
-export async function replayProbe(env: AttackEnv, probe: Probe, ref: ReplayRef, scenarioFile: string | null): Promise<Finding | null> {
+export async function replayProbe(env: AttackEnv, probe: Probe, ref: ReplayRef, scenarioFile: string | null, replayArgs = ''): Promise<Finding | null> {
   const arbitrary = probe.arbitrary(env);
   if (!arbitrary) return null;
   const outcome = await runShard(probe, arbitrary, env, { runSeed: ref.runSeed, shard: ref.shard }, 1, Date.now() + 3600_000, ref.path);
-  return outcome.failure ? toFinding(probe, env, outcome.failure, scenarioFile) : null;
+  return outcome.failure ? toFinding(probe, env, outcome.failure, scenarioFile, replayArgs) : null;
 }

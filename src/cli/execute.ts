@@ -57,7 +57,7 @@ export function backendChoice(options: PipelineOptions, scenario: Scenario): Bac
  * Runs the pipeline for a command: report folder, progress, signals, the report and the
  * summary. Returns the exit code (DESIGN §6).
  */
-export async function executePipeline(mode: 'run' | 'audit', scenario: Scenario, options: PipelineOptions): Promise<number> {
+export async function executePipeline(mode: 'run' | 'audit' | 'attack', scenario: Scenario, options: PipelineOptions): Promise<number> {
   const say = (text: string) => options.quiet || process.stderr.write(`${text}\n`);
   const backend = createBackend(backendChoice(options, scenario));
   const folder = openRunFolder(options.out);

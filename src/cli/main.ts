@@ -3,6 +3,7 @@ import { ExitCode } from '../core/errors.ts';
 import { toolInfo } from '../pipeline/tool-info.ts';
 import { registerAudit } from './commands/audit.ts';
 import { registerChecks } from './commands/checks.ts';
+import { registerReplay } from './commands/replay.ts';
 import { registerRun } from './commands/run.ts';
 
 /** Builds the `tenantguard` program; each command lives in its own file. */
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerRun(program);
   registerAudit(program);
   registerChecks(program);
+  registerReplay(program);
   return program;
 }
 

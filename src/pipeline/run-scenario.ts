@@ -1,4 +1,8 @@
 import { relative } from 'node:path';
+import { markConfirmations } from '../attacks/confirm.ts';
+import { openAttackEnv } from '../attacks/env.ts';
+import { attackProbes } from '../attacks/registry.ts';
+import { runAttacks } from '../attacks/run-attacks.ts';
 import { buildAuditContext } from '../audit/context.ts';
 import { runAudit } from '../audit/run-audit.ts';
 import { inferTenancy } from '../catalog/infer-tenancy.ts';
@@ -35,7 +39,7 @@ export interface RunScenarioOptions {
    * existing server (url backend) nothing is written at all: no schema, and the catalog is
    * read in read-only sessions.
    */
-  mode?: 'run' | 'audit';
+  mode?: 'run' | 'audit' | 'attack';
 }
 
 /** What a run produced. `error` is set when the harness, not the target, failed. */
@@ -48,16 +52,22 @@ export interface RunOutcome {
 }
 
 /** Phases that later issues add are reported as not run, never as passed. */
-function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit', auditRan: boolean, failed: boolean): PhaseStatus[] {
-  const notRun = (phase: PhaseStatus['phase'], enabled: boolean): PhaseStatus => ({
-    phase,
-    status: 'not-run',
-    reason: mode === 'audit' ? 'not part of `tenantguard audit`' : enabled ? 'not available in this version' : 'disabled in the scenario',
-  });
-  const audit: PhaseStatus = auditRan
-    ? { phase: 'audit', status: 'ran' }
-    : { phase: 'audit', status: 'not-run', reason: scenario.audit.enabled ? (failed ? 'the run ended before it' : 'not reached') : 'disabled in the scenario' };
-  return [audit, notRun('attack', scenario.attacks.enabled), notRun('load', scenario.load.enabled)];
+function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit' | 'attack', ran: { audit: boolean; attack: boolean }, failed: boolean): PhaseStatus[] {
+  const status = (phase: 'audit' | 'attack', enabled: boolean, partOf: boolean): PhaseStatus =>
+    ran[phase]
+      ? { phase, status: 'ran' }
+      : { phase, status: 'not-run', reason: !partOf ? `not part of \`tenantguard ${mode}\`` : !enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' };
+  return [
+    status('audit', scenario.audit.enabled, mode !== 'attack'),
+    status('attack', scenario.attacks.enabled, mode !== 'audit'),
+    { phase: 'load', status: 'not-run', reason: mode === 'run' ? (scenario.load.enabled ? 'not available in this version' : 'disabled in the scenario') : `not part of \`tenantguard ${mode}\`` },
+  ];
+}
+
+/** What a replay must pass to seed the same data as this run. */
+export function replayArgs(scenario: Scenario): string {
+  const rows = typeof scenario.seed.rowsPerTable === 'number' ? ` --rows ${scenario.seed.rowsPerTable}` : '';
+  return `--tenants ${scenario.seed.tenants}${rows}`;
 }
 
 /** Shows schema paths relative to the working directory in findings. */
@@ -83,7 +93,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   let snapshot: CatalogSnapshot | null = null;
   let error: HarnessError | null = null;
   let results: CheckResult[] = [];
-  let auditRan = false;
+  const ran = { audit: false, attack: false };
 
   const phase = async <T>(name: PhaseName, work: () => Promise<T>): Promise<T> => {
     throwIfAborted(signal);
@@ -115,15 +125,15 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     for (const note of resolved.notes) onEvent({ type: 'info', message: `inferred ${note}` });
     const catalog = snapshot;
     const resolvedTenancy = tenancy;
-    if (scenario.audit.enabled) {
+    if (scenario.audit.enabled && mode !== 'attack') {
       results = await phase('audit', async () => {
         const locate = await indexSchemaSources(liveAudit ? [] : schemaSources(scenario.schema));
         const context = buildAuditContext(catalog, resolvedTenancy, locate);
         return runAudit(context, { suppressions: scenario.audit.suppressions, onEvent });
       });
-      auditRan = true;
+      ran.audit = true;
     }
-    if (mode === 'run') manifest = await phase('seed', async () => {
+    if (mode !== 'audit') manifest = await phase('seed', async () => {
       assertWritable(started, 'seed tenants');
       if (scenario.seed.sql.length > 0) {
         await applySchema(adminUrl, scenario.seed.sql, { onEvent, signal });
@@ -137,6 +147,30 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
         signal,
       });
     });
+    throwIfAborted(signal);
+    const seeded = manifest;
+    if (mode !== 'audit' && scenario.attacks.enabled && seeded) {
+      const attackResults = await phase('attack', async () => {
+        const env = await openAttackEnv(adminUrl, catalog, resolvedTenancy, seeded);
+        try {
+          return await runAttacks(env, {
+            probes: attackProbes,
+            runSeed: seed,
+            runs: scenario.attacks.runs,
+            timeBudgetMs: scenario.attacks.timeBudgetSeconds * 1000,
+            scenarioFile: scenario.file ? relative(process.cwd(), scenario.file) : null,
+            replayArgs: replayArgs(scenario),
+            onEvent,
+            signal,
+          });
+        } finally {
+          await env.close();
+        }
+      });
+      markConfirmations(results, attackResults, attackProbes);
+      results = [...results, ...attackResults];
+      ran.attack = true;
+    }
     throwIfAborted(signal);
   } catch (caught) {
     error = signal?.aborted
@@ -161,7 +195,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     tenancy,
     manifest,
     timings,
-    phases: phaseStatuses(scenario, mode, auditRan, error !== null),
+    phases: phaseStatuses(scenario, mode, ran, error !== null),
     results,
     failOn: scenario.gates.failOn,
   });

@@ -37,7 +37,9 @@ export function renderConsoleSummary(report: Report, reportPath?: string): strin
   }
   for (const phase of report.phases) {
     const findings = report.results.filter((r) => r.meta.kind === phase.phase).flatMap((r) => r.findings).length;
-    const status = phase.status === 'ran' ? `ran, ${findings} finding(s)` : `${phase.status.replace('-', ' ')}${phase.reason ? ` (${phase.reason})` : ''}`;
+    const cases = report.results.filter((r) => r.meta.kind === phase.phase).reduce((n, r) => n + (r.stats?.['runs'] ?? 0), 0);
+    const detail = phase.phase === 'attack' ? `, ${number.format(cases)} generated attacks` : '';
+    const status = phase.status === 'ran' ? `ran, ${findings} finding(s)${detail}` : `${phase.status.replace('-', ' ')}${phase.reason ? ` (${phase.reason})` : ''}`;
     row(phase.phase, status);
   }
   const findings = report.results

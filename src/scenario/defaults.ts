@@ -13,7 +13,7 @@ export const scenarioDefaults = {
   rowsPerTable: 20,
   backend: 'embedded',
   image: 'postgres:18-alpine',
-  runs: 100,
+  runs: 1000,
   timeBudgetSeconds: 30,
   profile: 'short',
   failOn: 'high',

@@ -24,7 +24,7 @@ const reference: Omit<Scenario, 'file'> = {
   seed: { tenants: 10, rowsPerTable: 20, seed: null, sql: [] },
   database: { backend: 'embedded', urlEnv: null, disposable: false, scratch: false, image: 'postgres:18-alpine' },
   audit: { enabled: true, suppressions: [] },
-  attacks: { enabled: true, runs: 100, timeBudgetSeconds: 30 },
+  attacks: { enabled: true, runs: 1000, timeBudgetSeconds: 30 },
   load: { enabled: true, profile: 'short' },
   gates: { failOn: 'high' },
 };

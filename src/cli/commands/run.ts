@@ -9,15 +9,31 @@ import { printError } from '../output.ts';
 export interface RunCommandOptions extends PipelineOptions {
   tenants?: number;
   rows?: number;
+  runs?: number;
+  timeBudget?: number;
 }
 
 /** Applies command-line overrides to a loaded scenario. */
-function withOverrides(scenario: Scenario, options: RunCommandOptions): Scenario {
+export function withOverrides(scenario: Scenario, options: RunCommandOptions): Scenario {
   return {
     ...scenario,
     seed: { ...scenario.seed, tenants: options.tenants ?? scenario.seed.tenants, rowsPerTable: options.rows ?? scenario.seed.rowsPerTable },
+    attacks: { ...scenario.attacks, runs: options.runs ?? scenario.attacks.runs, timeBudgetSeconds: options.timeBudget ?? scenario.attacks.timeBudgetSeconds },
     gates: { ...scenario.gates, failOn: options.failOn ?? scenario.gates.failOn },
   };
+}
+
+/** The options `run`, `attack` and `replay` share: where the seeded database comes from, and the attack budget. */
+export function addSeedOptions(command: Command): Command {
+  return command
+    .option('--database-url <url>', 'existing server for the url backend (or DATABASE_URL); implies --backend url')
+    .option('--disposable', 'the url database may be written to (schema, seed, attacks)')
+    .option('--scratch', 'create a scratch database on the url server, use it, drop it')
+    .option('--seed <n>', "run seed (default: the scenario's, else random)", wholeNumber(0, 0x7fffffff))
+    .option('--tenants <n>', 'number of tenants to seed', wholeNumber(1, 10_000))
+    .option('--rows <n>', 'rows per tenant per table', wholeNumber(0, 1_000_000))
+    .option('--runs <n>', 'generated cases per attack probe', wholeNumber(1, 10_000_000))
+    .option('--time-budget <seconds>', 'stop generating attacks after this many seconds', wholeNumber(1, 86_400));
 }
 
 /** The backend options `run` and `audit` share. */
@@ -31,24 +47,23 @@ export function addBackendOptions(command: Command): Command {
     .option('-q, --quiet', 'no progress on stderr');
 }
 
-/** Registers `tenantguard run [scenario]`. */
+/** Registers `tenantguard run [scenario]` and `tenantguard attack [scenario]`. */
 export function registerRun(program: Command): void {
-  const command = program
-    .command('run')
-    .description('start Postgres, apply the schema, audit it, seed tenants, run every phase, write the report')
-    .argument('[scenario]', 'scenario file (.ts, .json, .yaml); default: the shipped reference scenario')
-    .option('--database-url <url>', 'existing server for the url backend (or DATABASE_URL); implies --backend url')
-    .option('--disposable', 'the url database may be written to (schema, seed, attacks)')
-    .option('--scratch', 'create a scratch database on the url server, use it, drop it')
-    .option('--seed <n>', "run seed (default: the scenario's, else random)", wholeNumber(0, 0x7fffffff))
-    .option('--tenants <n>', 'number of tenants to seed', wholeNumber(1, 10_000))
-    .option('--rows <n>', 'rows per tenant per table', wholeNumber(0, 1_000_000));
-  addBackendOptions(command).action(async (scenarioPath: string | undefined, options: RunCommandOptions) => {
-    try {
-      const scenario = withOverrides(await loadScenario(scenarioPath ?? defaultScenarioPath), options);
-      process.exitCode = await executePipeline('run', scenario, options);
-    } catch (error) {
-      process.exitCode = printError(error);
-    }
-  });
+  for (const [name, description] of [
+    ['run', 'start Postgres, apply the schema, audit it, seed tenants, attack, write the report'],
+    ['attack', 'only the attacks: start Postgres, apply the schema, seed tenants, attack as the application'],
+  ] as const) {
+    const command = program
+      .command(name)
+      .description(description)
+      .argument('[scenario]', 'scenario file (.ts, .json, .yaml); default: the shipped reference scenario');
+    addBackendOptions(addSeedOptions(command)).action(async (scenarioPath: string | undefined, options: RunCommandOptions) => {
+      try {
+        const scenario = withOverrides(await loadScenario(scenarioPath ?? defaultScenarioPath), options);
+        process.exitCode = await executePipeline(name, scenario, options);
+      } catch (error) {
+        process.exitCode = printError(error);
+      }
+    });
+  }
 }

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchAttacks } from './attacks.ts';
 import { benchAudit } from './audit.ts';
 import { benchColdStart } from './cold-start.ts';
 import { benchSeeding } from './seeding.ts';
@@ -16,6 +17,8 @@ log('bench: embedded cold start…');
 sections.push(await benchColdStart(log));
 log('bench: audit of the reference…');
 sections.push(await benchAudit(log));
+log('bench: attacks vs pgbench…');
+sections.push(await benchAttacks(log));
 log('bench: seeding vs psql COPY…');
 sections.push(await benchSeeding(log));
 

@@ -66,9 +66,11 @@ export interface AppSessions {
   /**
    * Runs `work` on one connection of the app pool (or the admin pool), for multi-request
    * sequences on a reused connection. The connection is reset (ROLLBACK, RESET ALL, RESET ROLE)
-   * before it goes back, so one sequence never leaks into the next.
+   * before it goes back, so one sequence never leaks into the next. With `fresh`, a new
+   * connection is opened for `work` alone and closed after: only a session that never set
+   * the context reads it as NULL (a pooled one that ran `set_config(name, v, true)` reads '').
    */
-  withConnection<T>(path: 'app' | 'admin', work: (query: (sql: string) => Promise<AttemptOutcome>) => Promise<T>): Promise<T>;
+  withConnection<T>(path: 'app' | 'admin', work: (query: (sql: string) => Promise<AttemptOutcome>) => Promise<T>, options?: { fresh?: boolean }): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -148,8 +150,13 @@ export async function openAppSessions(options: AppSessionOptions): Promise<AppSe
         client.release();
       }
     },
-    async withConnection(path, work) {
-      const client = await (path === 'admin' ? adminPool : appPool).connect();
+    async withConnection(path, work, how) {
+      // A one-connection pool of its own: the same settings as the app's, never reused.
+      const own = how?.fresh ? createPool(path === 'admin' || !directLogin ? options.adminUrl : appUrl, 1, timeouts) : null;
+      const client = await (own ?? (path === 'admin' ? adminPool : appPool)).connect().catch(async (error: unknown) => {
+        await own?.end();
+        throw error;
+      });
       try {
         // Without its own login the app is the admin connection switched to the app role.
         if (path === 'app' && !directLogin) await client.query(`SET ROLE ${quoteIdent(tenancy.appRole.name)}`);
@@ -157,6 +164,7 @@ export async function openAppSessions(options: AppSessionOptions): Promise<AppSe
       } finally {
         await reset(client);
         client.release();
+        await own?.end();
       }
     },
     async close() {

@@ -39,9 +39,13 @@ function parseLiterals(text: string): (string | null)[] {
   return out;
 }
 
-/** The partitions of `parent` in the snapshot, with their bound text. */
+/**
+ * The partitions of `parent` that can take seeded rows, with their bound text. Foreign
+ * partitions are left out: rows routed there would go to another server (or fail), so seeded
+ * values are aimed at local partitions only.
+ */
 export function partitionsOf(snapshot: CatalogSnapshot, parent: Relation): Relation[] {
-  return snapshot.relations.filter((r) => r.partitionOf?.schema === parent.schema && r.partitionOf.name === parent.name);
+  return snapshot.relations.filter((r) => r.partitionOf?.schema === parent.schema && r.partitionOf.name === parent.name && r.kind !== 'foreign-table');
 }
 
 /**

@@ -69,9 +69,9 @@ export function renderWhere(env: AttackEnv, relation: SurfaceRelation, shape: Re
   return ` WHERE ${shape.atoms.map((a) => renderAtom(env, relation, a, victim, alias)).join(' OR ')}`;
 }
 
-/** ` ORDER BY c [DESC] LIMIT n` (either part optional). */
+/** ` ORDER BY c::text [DESC] LIMIT n` (either part optional; text order, because json and friends have none). */
 export function renderTail(relation: SurfaceRelation, shape: ReadShape): string {
   const columns = relation.relation.columns;
-  const order = shape.order && columns.length > 0 ? ` ORDER BY ${quoteIdent(columns[shape.order.column % columns.length]!.name)}${shape.order.desc ? ' DESC' : ''}` : '';
+  const order = shape.order && columns.length > 0 ? ` ORDER BY ${quoteIdent(columns[shape.order.column % columns.length]!.name)}::text${shape.order.desc ? ' DESC' : ''}` : '';
   return `${order}${shape.limit === null ? '' : ` LIMIT ${shape.limit}`}`;
 }

@@ -24,9 +24,14 @@ export function indexColumns(relation: Relation, entries: readonly string[]): st
   const found = new Set<string>();
   for (const entry of entries) {
     if (names.includes(entry)) found.add(entry);
-    else for (const name of names) if (new RegExp(`(^|[^a-z0-9_"])"?${name.replace(/[^a-z0-9_]/gi, '\\$&')}"?($|[^a-z0-9_"])`, 'i').test(entry)) found.add(name);
+    else for (const name of names) if (mentions(entry, name)) found.add(name);
   }
   return [...found];
+}
+
+function mentions(expression: string, name: string): boolean {
+  const words = expression.split(/[^A-Za-z0-9_$]+/);
+  return words.includes(name) || expression.includes(quoteIdent(name));
 }
 
 /** Every column that takes part in a unique index (primary keys included). */

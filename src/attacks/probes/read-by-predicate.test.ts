@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { attackWith, flawAttackEnv, referenceAttackEnv } from '../../../test/helpers/attacks.ts';
+import { useTestServer } from '../../../test/helpers/database.ts';
+import probe from './read-by-predicate.ts';
+
+const server = useTestServer();
+
+describe('read-by-predicate', () => {
+  it('finds the rows an open policy hands out through a filter, with the victim’s canaries', async () => {
+    const env = await flawAttackEnv(server(), 'policy-does-not-constrain-tenant', 'broken');
+    try {
+      const result = await attackWith(env, probe, 300);
+      expect(result.verdict).toBe('fail');
+      const leaking = ['notes', 'documents', 'invoice_payments', 'users'];
+      for (const finding of result.findings) {
+        expect(finding.subject.schema).toBe('public');
+        expect(leaking).toContain(finding.subject.table);
+        expect(finding.message).toMatch(/tenant #\d read \d+ row\(s\) including tenant #\d’s from public\.\w+ through a filter/);
+        const victim = (finding.evidence?.['victim'] as { index: number }).index;
+        expect(finding.evidence?.['context']).not.toBe(env.contextFor(victim));
+        expect((finding.evidence?.['canaries'] as string[]).length).toBeGreaterThan(0);
+        expect(finding.reproduction).toMatch(/SELECT \* FROM "public"\."\w+"/);
+      }
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('finds a policy that compares tenant ids by their first characters', async () => {
+    const env = await flawAttackEnv(server(), 'tenant-comparison-not-equality', 'broken');
+    try {
+      const result = await attackWith(env, probe, 300);
+      expect(result.findings.map((f) => f.subject.table)).toContain('shipment_lines');
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('finds nothing when every policy pins the tenant', async () => {
+    const env = await flawAttackEnv(server(), 'policy-does-not-constrain-tenant', 'fixed');
+    try {
+      expect((await attackWith(env, probe, 300)).findings).toEqual([]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('raises no false alarm on the secure reference over 1,000 generated attacks', async () => {
+    const env = await referenceAttackEnv(server());
+    try {
+      const result = await attackWith(env, probe, 1000);
+      expect(result.findings).toEqual([]);
+      expect(result.stats?.['runs']).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await env.close();
+    }
+  });
+});

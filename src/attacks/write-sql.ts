@@ -81,13 +81,17 @@ export function rowValues(relation: Relation, template: RowValues, overrides: Re
   };
 }
 
-/** Literal overrides giving every unique column outside `keep` a fresh value (n, n+1, ...). */
+/**
+ * Literal overrides giving every unique column outside `keep` a fresh value (n, n+1, ...).
+ * Columns of foreign keys are never made fresh: a reference must point at an existing row.
+ */
 export function freshUniques(relation: Relation, keep: ReadonlySet<string>, n: number): Map<string, string> {
   const overrides = new Map<string, string>();
+  const references = foreignKeyColumns(relation);
   let i = 0;
   for (const name of uniqueColumns(relation)) {
     const column = relation.columns.find((c) => c.name === name)!;
-    if (keep.has(name) || column.identity !== null || column.generated !== null) continue;
+    if (keep.has(name) || references.has(name) || column.identity !== null || column.generated !== null) continue;
     const value = freshValue(column, n + i++);
     if (value !== null) overrides.set(name, literalOf(column, value));
   }

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import { HarnessError, messageOf } from '../core/errors.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { createPool, pgErrorFields, redactCredentials, withCredentials } from './connect.ts';
+import { runCopyOut } from './copy-out.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 
 /**
@@ -63,6 +64,11 @@ export interface AppSessions {
   /** True when the app logs in with its own password (else: admin + SET ROLE). */
   directLogin: boolean;
   run(attempt: Attempt): Promise<AttemptOutcome>;
+  /**
+   * Runs an attempt whose statements are all `COPY ... TO STDOUT`, as the app in a rolled-back
+   * transaction; each statement's data comes back as rows `{ line }` (no `verify`).
+   */
+  copyOut(attempt: Attempt): Promise<AttemptOutcome>;
   /**
    * Runs `work` on one connection of the app pool (or the admin pool), for multi-request
    * sequences on a reused connection. The connection is reset (ROLLBACK, RESET ALL, RESET ROLE)

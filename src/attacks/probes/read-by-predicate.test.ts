@@ -26,11 +26,11 @@ describe('read-by-predicate', () => {
     }
   });
 
-  it('finds a policy that compares tenant ids by their first characters', async () => {
-    const env = await flawAttackEnv(server(), 'tenant-comparison-not-equality', 'broken');
+  it('finds the public projects a feature policy opens to every tenant', async () => {
+    const env = await flawAttackEnv(server(), 'permissive-policy-opens-table', 'broken');
     try {
       const result = await attackWith(env, probe, 300);
-      expect(result.findings.map((f) => f.subject.table)).toContain('shipment_lines');
+      expect(result.findings.map((f) => f.subject.table)).toEqual(['projects']);
     } finally {
       await env.close();
     }

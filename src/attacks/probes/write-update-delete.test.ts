@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { attackWith, flawAttackEnv, referenceAttackEnv } from '../../../test/helpers/attacks.ts';
+import { useTestServer } from '../../../test/helpers/database.ts';
+import probe from './write-update-delete.ts';
+
+const server = useTestServer();
+
+describe('write-update-delete', () => {
+  it('changes another tenant’s rows of a table without row-level security, shown by the before/after comparison', async () => {
+    const env = await flawAttackEnv(server(), 'rls-disabled', 'broken');
+    try {
+      const result = await attackWith(env, probe, 200);
+      expect(result.verdict).toBe('fail');
+      const finding = result.findings[0]!;
+      expect(finding.subject).toEqual({ schema: 'public', table: 'notes' });
+      expect(finding.message).toMatch(/tenant #\d (changed rows of|received data of) tenant #\d/);
+      const victim = (finding.evidence?.['victim'] as { index: number }).index;
+      expect(finding.message).toContain(`tenant #${victim}`);
+      expect(finding.reproduction).toMatch(/(UPDATE|DELETE FROM) "public"\."notes"/);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('finds nothing when the table is isolated', async () => {
+    const env = await flawAttackEnv(server(), 'rls-disabled', 'fixed');
+    try {
+      expect((await attackWith(env, probe, 200)).findings).toEqual([]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('raises no false alarm on the secure reference over 1,000 generated attacks', async () => {
+    const env = await referenceAttackEnv(server());
+    try {
+      const result = await attackWith(env, probe, 1000);
+      expect(result.findings).toEqual([]);
+      expect(result.stats?.['runs']).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await env.close();
+    }
+  });
+});

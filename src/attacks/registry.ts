@@ -1,5 +1,20 @@
 import type { Probe } from './probe.ts';
+import copyTo from './probes/copy-to.ts';
+import readAggregate from './probes/read-aggregate.ts';
 import readByKey from './probes/read-by-key.ts';
+import readByPredicate from './probes/read-by-predicate.ts';
+import readDerivedRelation from './probes/read-derived-relation.ts';
+import readThroughFunction from './probes/read-through-function.ts';
+import readThroughJoin from './probes/read-through-join.ts';
 
-/** Every attack probe, one line each. */
-export const attackProbes: readonly Probe[] = [readByKey as Probe];
+/** Every attack probe, one line each; a contract test keeps this and the files in step. */
+export const attackProbes: readonly Probe[] = [
+  readByKey,
+  readByPredicate,
+  readAggregate,
+  readThroughJoin,
+  readDerivedRelation,
+  readThroughFunction,
+  copyTo,
+  // Each probe is typed by its own case; the runner only passes a probe its own cases.
+].map((probe) => probe as unknown as Probe);

@@ -156,6 +156,15 @@ export async function openAppSessions(options: AppSessionOptions): Promise<AppSe
         client.release();
       }
     },
+    async copyOut(attempt) {
+      const client = await appPool.connect();
+      try {
+        const head = ['BEGIN', ...(directLogin ? [] : [roleSql]), ...(attempt.context === null ? [] : [contextSql(attempt.context)])];
+        return await runCopyOut(client, head.join(';\n'), attempt.statements);
+      } finally {
+        client.release();
+      }
+    },
     async withConnection(path, work, how) {
       // A one-connection pool of its own: the same settings as the app's, never reused.
       const own = how?.fresh ? createPool(path === 'admin' || !directLogin ? options.adminUrl : appUrl, 1, timeouts) : null;

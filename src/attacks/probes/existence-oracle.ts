@@ -1,14 +1,13 @@
 import * as fc from 'fast-check';
-import type { Constraint, Index, Relation } from '../../catalog/snapshot.ts';
+import type { Column, Constraint, Index, Relation } from '../../catalog/snapshot.ts';
 import type { Severity } from '../../core/check.ts';
 import { formatQualifiedName } from '../../core/names.ts';
 import type { Attempt, AttemptOutcome } from '../../db/app-session.ts';
 import { attackerAndVictim } from '../arbitraries.ts';
 import type { AttackEnv, ProbeRun } from '../probe.ts';
 import { defineProbe } from '../probe.ts';
-import { writeTargets } from '../write-judge.ts';
-import { freshUniques, freshValue, indexColumns, insertSql, literalOf, rowValues } from '../write-sql.ts';
-import { templateRow } from '../write-state.ts';
+import { foreignKeyColumns, freshUniques, freshValue, indexColumns, insertSql, literalOf, rowValues } from '../write-sql.ts';
+import { templateRow, type RowValues } from '../write-state.ts';
 
 const randomDefault = /\b(gen_random_uuid|uuid_generate_v4|uuidv4|uuidv7)\s*\(/i;
 
@@ -16,16 +15,23 @@ const randomDefault = /\b(gen_random_uuid|uuid_generate_v4|uuidv4|uuidv7)\s*\(/i
 type Oracle = { kind: 'unique'; index: Index; columns: string[] } | { kind: 'foreign-key'; fk: Constraint };
 
 /**
- * Keys whose duplicate error says something: not those of random UUIDs the database draws
- * (the error only confirms an id the caller already holds — the audit grades them info).
+ * A value the database draws: a random UUID default or a shared counter (identity, sequence).
+ * A duplicate on it only confirms an id the caller already holds or a number the counter
+ * already handed out — the audit grades random UUIDs info, and the secure reference keeps an
+ * identity key on a child without tenant column — so those keys are no oracle here.
  */
-function oraclesOf(env: AttackEnv, relation: Relation, tenantColumn: string | null): Oracle[] {
+function drawn(c: Column): boolean {
+  return c.identity !== null || (c.default !== null && (randomDefault.test(c.default) || /\bnextval\s*\(/i.test(c.default)));
+}
+
+/** Keys whose duplicate error says something, and references to another tenant's rows. */
+function oraclesOf(env: AttackEnv, relation: Relation, tenantColumn: string | null, seeded: boolean): Oracle[] {
   const oracles: Oracle[] = [];
   for (const index of relation.indexes.filter((i) => i.unique)) {
     const columns = indexColumns(relation, index.columns);
     if (columns.length === 0 || (tenantColumn && columns.includes(tenantColumn))) continue;
     const cols = columns.map((n) => relation.columns.find((c) => c.name === n)!);
-    if (cols.every((c) => c.default !== null && randomDefault.test(c.default)) || cols.some((c) => c.generated !== null)) continue;
+    if (!seeded || cols.every(drawn) || cols.some((c) => c.generated !== null)) continue;
     oracles.push({ kind: 'unique', index, columns });
   }
   for (const fk of relation.constraints.filter((k) => k.kind === 'foreign-key' && k.references)) {
@@ -36,10 +42,10 @@ function oraclesOf(env: AttackEnv, relation: Relation, tenantColumn: string | nu
   return oracles;
 }
 
-/** How much a confirmed value tells, graded as the audit grades unique keys. */
+/** How much a confirmed value tells, graded as the audit grades unique keys (UUIDs the app supplies: low). */
 function severityOf(relation: Relation, columns: string[]): Severity {
   const cols = columns.map((n) => relation.columns.find((c) => c.name === n)!);
-  return cols.every((c) => c.identity !== null || /\bnextval\s*\(/i.test(c.default ?? '') || c.typeName === 'uuid') ? 'low' : 'medium';
+  return cols.every((c) => c.typeName === 'uuid') ? 'low' : 'medium';
 }
 
 /**
@@ -59,27 +65,34 @@ export default defineProbe({
   },
   confirms: ['unique-without-tenant', 'foreign-key-without-tenant'],
   arbitrary(env) {
-    const tables = writeTargets(env, ['INSERT'], (r) => r.seeded!.ownership.kind !== 'registry' && oraclesOf(env, r.relation, r.tenantColumn).length > 0);
+    // Unseeded tables count too (a foreign key oracle needs only the victim's parent row).
+    const tables = env.surface.relations.filter(
+      (r) =>
+        r.privileges.has('INSERT') &&
+        (r.relation.kind === 'table' || r.relation.kind === 'partitioned-table') &&
+        (r.seeded ? r.seeded.ownership.kind !== 'shared' && r.seeded.ownership.kind !== 'registry' : r.tenantColumn !== null) &&
+        oraclesOf(env, r.relation, r.tenantColumn, r.seeded !== null).length > 0,
+    );
     if (tables.length === 0) return null;
     return fc
       .record({ pair: attackerAndVictim(env), table: fc.constantFrom(...tables), which: fc.nat(), pick: fc.nat(), own: fc.nat(), fresh: fc.nat({ max: 1_000_000 }) })
       .map(({ pair, ...rest }) => ({ ...pair, ...rest }));
   },
   async execute(c, env): Promise<ProbeRun> {
-    const seeded = c.table.seeded!;
-    const relation = c.table.relation;
-    const oracles = oraclesOf(env, relation, c.table.tenantColumn);
+    const { seeded, relation, tenantColumn } = c.table;
+    const oracles = oraclesOf(env, relation, tenantColumn, seeded !== null);
     const oracle = oracles[c.which % oracles.length]!;
-    const own = await templateRow(env, seeded, c.attacker, c.own);
+    const attackerId = env.manifest.tenants[c.attacker]!.id;
+    const own = seeded ? await templateRow(env, seeded, c.attacker, c.own) : syntheticRow(relation, tenantColumn, attackerId, c.fresh + 100);
     const columns = oracle.kind === 'unique' ? oracle.columns : oracle.fk.columns;
     const parentName = oracle.kind === 'foreign-key' ? `${oracle.fk.references!.schema}.${oracle.fk.references!.table}` : null;
-    const source = parentName ? env.manifest.tables.find((t) => formatQualifiedName(t.table) === parentName)! : seeded;
+    const source = parentName ? env.manifest.tables.find((t) => formatQualifiedName(t.table) === parentName)! : seeded!;
     const victimRow = await templateRow(env, source, c.victim, c.pick);
     if (!own || !victimRow) return { attempts: [], outcomes: [], leak: null };
     const sourceColumns = oracle.kind === 'unique' ? columns : oracle.fk.references!.columns;
     const byName = (n: string) => relation.columns.find((col) => col.name === n)!;
     // Both attempts: the attacker's own row, every other unique column fresh; they differ only in `columns`.
-    const base = freshUniques(relation, new Set(columns), c.fresh + 7);
+    const base = freshUniques(relation, new Set([...columns, ...(tenantColumn ? [tenantColumn] : [])]), c.fresh + 7);
     const victimValues = new Map(base);
     const freshValues = new Map(base);
     columns.forEach((name, i) => {
@@ -120,6 +133,17 @@ export default defineProbe({
     };
   },
 });
+
+/** A row of the attacker for a table the seed left empty: its tenant, fresh values, NULL references. */
+function syntheticRow(relation: Relation, tenantColumn: string | null, attackerId: string, n: number): RowValues {
+  const references = foreignKeyColumns(relation);
+  return Object.fromEntries(
+    relation.columns.map((column, i) => [
+      column.name,
+      column.name === tenantColumn ? attackerId : references.has(column.name) && !column.notNull ? null : freshValue(column, n + i),
+    ]),
+  );
+}
 
 function code(outcome: AttemptOutcome): string | undefined {
   return outcome.error?.code;

@@ -71,8 +71,8 @@ export default defineProbe({
     if (c.shape.startsWith('upsert')) {
       const keys = conflictKeys(relation);
       const key = keys[c.pick % keys.length]!;
-      const overrides = freshUniques(relation, new Set([...key.columns, ...foreignKeyColumns(relation)]), c.fresh);
       const tenant = c.table.tenantColumn;
+      const overrides = freshUniques(relation, new Set([...key.columns, ...(tenant ? [tenant] : [])]), c.fresh);
       if (c.shape === 'upsert-own' && tenant && !key.columns.includes(tenant)) {
         overrides.set(tenant, literalOf(relation.columns.find((col) => col.name === tenant)!, env.manifest.tenants[c.attacker]!.id));
       }

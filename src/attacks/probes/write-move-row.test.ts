@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { attackWith, flawAttackEnv, referenceAttackEnv } from '../../../test/helpers/attacks.ts';
+import { useTestServer } from '../../../test/helpers/database.ts';
+import probe from './write-move-row.ts';
+
+const server = useTestServer();
+
+describe('write-move-row', () => {
+  it('moves an own row into another tenant where the update check replaced the tenant test', async () => {
+    const env = await flawAttackEnv(server(), 'write-without-tenant-check', 'broken');
+    try {
+      const result = await attackWith(env, probe, 200);
+      expect(result.verdict).toBe('fail');
+      for (const finding of result.findings) {
+        expect(finding.subject?.['table']).toMatch(/^(invoices)$/);
+        const victim = (finding.evidence?.['victim'] as { index: number }).index;
+        expect(finding.message).toMatch(new RegExp(`tenant #\\d changed rows of tenant #${victim} in public\\.`));
+        expect(finding.reproduction).toContain('ROLLBACK;');
+      }
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('finds nothing when the flaw is fixed', async () => {
+    const env = await flawAttackEnv(server(), 'write-without-tenant-check', 'fixed');
+    try {
+      expect((await attackWith(env, probe, 200)).findings).toEqual([]);
+    } finally {
+      await env.close();
+    }
+  });
+
+  it('raises no false alarm on the secure reference over 1,000 generated attacks', async () => {
+    const env = await referenceAttackEnv(server());
+    try {
+      const result = await attackWith(env, probe, 1000);
+      expect(result.findings).toEqual([]);
+      expect(result.stats?.['runs']).toBeGreaterThanOrEqual(1000);
+    } finally {
+      await env.close();
+    }
+  });
+});

@@ -1,4 +1,7 @@
 import type { Probe } from './probe.ts';
+import attackSequence from './probes/attack-sequence.ts';
+import contextMissingOrHostile from './probes/context-missing-or-hostile.ts';
+import contextPoolReuse from './probes/context-pool-reuse.ts';
 import copyTo from './probes/copy-to.ts';
 import readAggregate from './probes/read-aggregate.ts';
 import readByKey from './probes/read-by-key.ts';
@@ -6,6 +9,7 @@ import readByPredicate from './probes/read-by-predicate.ts';
 import readDerivedRelation from './probes/read-derived-relation.ts';
 import readThroughFunction from './probes/read-through-function.ts';
 import readThroughJoin from './probes/read-through-join.ts';
+import roleSwitch from './probes/role-switch.ts';
 
 /** Every attack probe, one line each; a contract test keeps this and the files in step. */
 export const attackProbes: readonly Probe[] = [
@@ -16,5 +20,9 @@ export const attackProbes: readonly Probe[] = [
   readDerivedRelation,
   readThroughFunction,
   copyTo,
+  contextMissingOrHostile,
+  contextPoolReuse,
+  roleSwitch,
+  attackSequence,
   // Each probe is typed by its own case; the runner only passes a probe its own cases.
 ].map((probe) => probe as unknown as Probe);

@@ -66,7 +66,8 @@ function toFinding(probe: Probe, env: AttackEnv, failure: NonNullable<ShardOutco
   const leak = failure.run.leak!;
   const [schema, table] = leak.target.includes('.') ? leak.target.split('.', 2) : ['public', leak.target];
   const subject = { schema: schema!, table: table! };
-  const attacker = failure.run.attempts[0]?.context ?? null;
+  // The attacker's request is the last one; earlier attempts may be a victim's or a priming request.
+  const attacker = failure.run.attempts[failure.run.attempts.length - 1]?.context ?? null;
   return {
     checkId: probe.meta.id,
     severity: leak.severity ?? probe.meta.severity,

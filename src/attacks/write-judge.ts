@@ -4,7 +4,7 @@ import type { Attempt, AttemptOutcome } from '../db/app-session.ts';
 import { excerptAround, foreignCanaries, receivedText } from './oracle.ts';
 import type { AttackEnv, Leak, ProbeRun } from './probe.ts';
 import type { SurfaceRelation } from './surface.ts';
-import { baselineState, stateFrom, victimStateSql } from './write-state.ts';
+import { baselineState, stateFrom, victimRowsSql, victimStateSql } from './write-state.ts';
 
 /**
  * The shared judgement of the write probes: run the statements as the attacker with the
@@ -31,6 +31,21 @@ export function canariesBeyond(outcome: AttemptOutcome, env: AttackEnv, attacker
   return foreignCanaries(outcome, env.codec, attacker).filter((hit) => !sent.includes(hit.canary.toLowerCase()));
 }
 
+/**
+ * The victim's rows that differ between before and after (as text), by running the attempt
+ * once more with the full row list read by the admin. Only on a leak: the list can be large.
+ */
+async function touchedRows(env: AttackEnv, attempt: Attempt, table: SeededTable, victim: number): Promise<string[]> {
+  const rowsSql = victimRowsSql(env, table, victim);
+  const [base, again] = await Promise.all([
+    env.sessions.run({ context: null, statements: [], verify: [rowsSql] }),
+    env.sessions.run({ ...attempt, verify: [rowsSql] }),
+  ]);
+  const before = new Set((base.verify[0]?.rows ?? []).map((r) => String(r['r'])));
+  const after = new Set((again.verify[0]?.rows ?? []).map((r) => String(r['r'])));
+  return [...[...before].filter((r) => !after.has(r)), ...[...after].filter((r) => !before.has(r))];
+}
+
 /** What one write case did, for the finding's one-line message. */
 export interface WriteCase {
   attacker: number;
@@ -52,12 +67,15 @@ export async function judgeWrite(env: AttackEnv, c: WriteCase, table: SeededTabl
   const changed = after !== null && (after.rows !== before.rows || after.checksum !== before.checksum);
   let leak: Leak | null = null;
   if (changed) {
+    // Which of the victim's rows appeared, vanished or changed: their canaries are the evidence.
+    const touched = await touchedRows(env, attempt, table, c.victim);
+    const victimCanaries = env.codec.scan(touched.join('\n')).filter((h) => h.tenantIndex === c.victim);
     const delta = after.rows === before.rows ? `${after.rows} row(s), content changed` : `${before.rows} → ${after.rows} row(s)`;
     leak = {
       what: `tenant #${c.attacker} changed rows of tenant #${c.victim} in ${target} (${c.how}): ${delta}`,
       target,
-      canaries: [...new Set(hits.filter((h) => h.tenantIndex === c.victim).map((h) => h.canary))].slice(0, 5),
-      excerpt: `tenant #${c.victim} in ${table.table.schema}.${table.table.name}: ${before.rows} row(s) md5 ${before.checksum.slice(0, 8)} before, ${after.rows} row(s) md5 ${after.checksum.slice(0, 8)} after`,
+      canaries: [...new Set([...hits.filter((h) => h.tenantIndex === c.victim), ...victimCanaries].map((h) => h.canary))].slice(0, 5),
+      excerpt: `tenant #${c.victim} in ${table.table.schema}.${table.table.name}: ${before.rows} row(s) md5 ${before.checksum.slice(0, 8)} before, ${after.rows} row(s) md5 ${after.checksum.slice(0, 8)} after; touched: ${touched[0]?.slice(0, 160) ?? '?'}`,
       victim: c.victim,
     };
   } else if (hits.length > 0) {

@@ -56,13 +56,22 @@ export function columnsWith(env: AttackEnv, relation: Relation, privilege: strin
   return new Set(Object.entries(relation.columnGrants).filter(([, grants]) => grantedPrivileges(grants, roles).has(privilege)).map(([column]) => column));
 }
 
-/** Admin SQL: count and checksum of the rows `victim` owns in `table`, ownership read from the data. */
-export function victimStateSql(env: AttackEnv, table: SeededTable, victim: number): string {
+/** Admin SQL: every row `victim` owns in `table`, as `q` (owner and all columns as text). */
+function victimRowsFrom(env: AttackEnv, table: SeededTable, victim: number): string {
   const node = nodeOf(env, table);
   if (!node) throw new Error(`${table.table.schema}.${table.table.name} is not a seeded table`);
   const inner = ownerQuery(cacheOf(env).classification, node, node.relation.columns.map((c) => c.name));
-  const id = env.manifest.tenants[victim]!.id;
-  return `select count(*)::int as n, coalesce(md5(string_agg(q::text, '|' order by q::text)), '') as h from (${inner}) q where q.owner = ${quoteLiteral(id)}`;
+  return `(${inner}) q where q.owner = ${quoteLiteral(env.manifest.tenants[victim]!.id)}`;
+}
+
+/** Admin SQL: count and checksum of the rows `victim` owns in `table`, ownership read from the data. */
+export function victimStateSql(env: AttackEnv, table: SeededTable, victim: number): string {
+  return `select count(*)::int as n, coalesce(md5(string_agg(q::text, '|' order by q::text)), '') as h from ${victimRowsFrom(env, table, victim)}`;
+}
+
+/** Admin SQL: the text of each row `victim` owns in `table` (only run to explain a change: it is large). */
+export function victimRowsSql(env: AttackEnv, table: SeededTable, victim: number): string {
+  return `select q::text as r from ${victimRowsFrom(env, table, victim)}`;
 }
 
 /** Reads the state from the result of {@link victimStateSql} (the first verify statement). */

@@ -16,6 +16,9 @@ describe('write-move-row', () => {
         const victim = (finding.evidence?.['victim'] as { index: number }).index;
         expect(finding.message).toMatch(new RegExp(`tenant #\\d changed rows of tenant #${victim} in public\\.`));
         expect(finding.reproduction).toContain('ROLLBACK;');
+        const canaries = finding.evidence?.['canaries'] as string[];
+        expect(canaries.length).toBeGreaterThan(0);
+        expect(canaries.every((c) => env.codec.ownerOf(c) === victim)).toBe(true);
       }
     } finally {
       await env.close();

@@ -16,6 +16,9 @@ describe('write-truncate', () => {
         const victim = (finding.evidence?.['victim'] as { index: number }).index;
         expect(finding.message).toMatch(new RegExp(`changed rows of tenant #${victim} in public\\.(notes|files) \\(TRUNCATE.*\\): 4 → 0 row\\(s\\)`));
         expect(finding.reproduction).toMatch(/TRUNCATE (ONLY )?"public"\."(notes|files)"/);
+        const canaries = finding.evidence?.['canaries'] as string[];
+        expect(canaries.length).toBeGreaterThan(0);
+        expect(canaries.every((c) => env.codec.ownerOf(c) === victim)).toBe(true);
       }
     } finally {
       await env.close();

@@ -17,6 +17,9 @@ describe('write-update-delete', () => {
       const victim = (finding.evidence?.['victim'] as { index: number }).index;
       expect(finding.message).toContain(`tenant #${victim}`);
       expect(finding.reproduction).toMatch(/(UPDATE|DELETE FROM) "public"\."notes"/);
+        const canaries = finding.evidence?.['canaries'] as string[];
+        expect(canaries.length).toBeGreaterThan(0);
+        expect(canaries.every((c) => env.codec.ownerOf(c) === victim)).toBe(true);
     } finally {
       await env.close();
     }

@@ -31,11 +31,23 @@ export function reproductionScript(env: AttackEnv, attempts: readonly Attempt[],
     '\\set ON_ERROR_STOP off',
     '\\set VERBOSITY verbose',
   ];
+  const verifies = attempts.some((a) => a.verify !== undefined);
+  if (verifies) {
+    lines.splice(2, 1, `-- Run with psql connected as a superuser: it switches to the application role ${app} for the attack, and back to show its effect on the other tenant's rows. Everything is rolled back.`);
+  }
   for (const attempt of attempts) {
     lines.push('BEGIN;');
-    if (!env.sessions.directLogin) lines.push(`${env.sessions.roleSql};`);
+    if (attempt.verify) {
+      lines.push(`\\echo 'tenantguard: the other tenant''s rows before the attack'`);
+      for (const statement of attempt.verify) lines.push(`${statement};`);
+    }
+    if (!env.sessions.directLogin || verifies) lines.push(`${env.sessions.roleSql};`);
     if (attempt.context !== null) lines.push(`${env.sessions.contextSql(attempt.context)};`);
     for (const statement of attempt.statements) lines.push(`${statement};`);
+    if (attempt.verify) {
+      lines.push(`-- the effect, seen as the superuser in the same transaction:`, 'RESET ROLE;', `\\echo 'tenantguard: the other tenant''s rows after the attack'`);
+      for (const statement of attempt.verify) lines.push(`${statement};`);
+    }
     lines.push('ROLLBACK;');
   }
   lines.push(`-- Expected: output carrying data of tenant #${leak.victim} (${env.manifest.tenants[leak.victim]?.id ?? '?'}), e.g. ${leak.canaries.slice(0, 3).join(', ') || leak.excerpt}`);

@@ -14,11 +14,12 @@ describe('existence-oracle', () => {
       for (const finding of result.findings) {
         expect(finding.subject).toEqual({ schema: 'public', table: 'customers' });
         const victim = (finding.evidence?.['victim'] as { index: number }).index;
-        expect(finding.message).toMatch(new RegExp(`tenant #\\d learns that tenant #${victim} holds \\((email|vat_number|auth_subject)\\)`));
+        expect(finding.message).toMatch(new RegExp(`tenant #\\d learns that tenant #${victim} holds \\((email|vat_number)\\)`));
         const canaries = finding.evidence?.['canaries'] as string[];
         expect(canaries.length).toBeGreaterThan(0);
         expect(canaries.every((c) => env.codec.ownerOf(c) === victim)).toBe(true);
         expect(finding.evidence?.['excerpt']).toMatch(/duplicate key value violates unique constraint/);
+        expect(finding.severity).toBe('medium');
         // The reproduction holds both inserts: the victim's value and the fresh control.
         expect(finding.reproduction?.match(/INSERT INTO "public"\."customers"/g)).toHaveLength(2);
       }

@@ -16,9 +16,11 @@ type Oracle = { kind: 'unique'; index: Index; columns: string[] } | { kind: 'for
 
 /**
  * A value the database draws: a random UUID default or a shared counter (identity, sequence).
- * A duplicate on it only confirms an id the caller already holds or a number the counter
- * already handed out — the audit grades random UUIDs info, and the secure reference keeps an
- * identity key on a child without tenant column — so those keys are no oracle here.
+ * A duplicate on it (or on any UUID) only confirms an id the caller already holds or a number
+ * the counter already handed out — the audit grades these info or low, and the secure
+ * reference keeps an identity key on a child without tenant column — so unique keys made only
+ * of them are no oracle here. Foreign keys are: the accepted reference is itself a row of the
+ * attacker hanging under the victim's.
  */
 function drawn(c: Column): boolean {
   return c.identity !== null || (c.default !== null && (randomDefault.test(c.default) || /\bnextval\s*\(/i.test(c.default)));
@@ -31,7 +33,7 @@ function oraclesOf(env: AttackEnv, relation: Relation, tenantColumn: string | nu
     const columns = indexColumns(relation, index.columns);
     if (columns.length === 0 || (tenantColumn && columns.includes(tenantColumn))) continue;
     const cols = columns.map((n) => relation.columns.find((c) => c.name === n)!);
-    if (!seeded || cols.every(drawn) || cols.some((c) => c.generated !== null)) continue;
+    if (!seeded || cols.every((c) => drawn(c) || c.typeName === 'uuid') || cols.some((c) => c.generated !== null)) continue;
     oracles.push({ kind: 'unique', index, columns });
   }
   for (const fk of relation.constraints.filter((k) => k.kind === 'foreign-key' && k.references)) {
@@ -42,10 +44,10 @@ function oraclesOf(env: AttackEnv, relation: Relation, tenantColumn: string | nu
   return oracles;
 }
 
-/** How much a confirmed value tells, graded as the audit grades unique keys (UUIDs the app supplies: low). */
+/** How much a confirmed value tells, graded as the audit grades keys (UUIDs, which the caller must know: low). */
 function severityOf(relation: Relation, columns: string[]): Severity {
   const cols = columns.map((n) => relation.columns.find((c) => c.name === n)!);
-  return cols.every((c) => c.typeName === 'uuid') ? 'low' : 'medium';
+  return cols.every((c) => c.typeName === 'uuid' || drawn(c)) ? 'low' : 'medium';
 }
 
 /**

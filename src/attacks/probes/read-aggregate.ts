@@ -71,7 +71,18 @@ export default defineProbe({
     const n = Number(rows[0]?.['n']);
     const seeded = c.relation.seeded;
     if (!leak && !outcome.error && Number.isFinite(n) && (c.kind === 'count' || c.kind === 'count-distinct')) {
-      const bound = c.kind === 'count' ? (seeded ? visibleRowBound(seeded, c.attacker) : Infinity) : c.relation.tenantColumn ? 1 : Infinity;
+      // A query on an inheritance parent reads its children too: their rows count as the attacker's where they are its own.
+      const children = env.manifest.tables.filter((t) =>
+        env.snapshot.relations.some((r) => r.schema === t.table.schema && r.name === t.table.name && r.inheritsFrom.includes(target)),
+      );
+      const bound =
+        c.kind === 'count'
+          ? seeded
+            ? visibleRowBound(seeded, c.attacker) + children.reduce((sum, child) => sum + visibleRowBound(child, c.attacker), 0)
+            : Infinity
+          : c.relation.tenantColumn
+            ? 1
+            : Infinity;
       if (n > bound) {
         const what = c.kind === 'count' ? `${n} rows where tenant #${c.attacker} owns at most ${bound}` : `${n} distinct tenants where it may see only itself`;
         leak = { what: `tenant #${c.attacker} counted ${what} in ${target}`, target, canaries: [], excerpt: `${sql} → ${n} (bound ${bound})`, victim: c.victim };

@@ -118,6 +118,14 @@ export async function openAppSessions(options: AppSessionOptions): Promise<AppSe
   const appPool = createPool(appUrl, connections, timeouts);
   const adminPool = directLogin ? createPool(options.adminUrl, Math.max(1, Math.ceil(connections / 2)), timeouts) : appPool;
   const roleSql = `SET LOCAL ROLE ${quoteIdent(tenancy.appRole.name)}`;
+  // A connection that never set the context reads it as NULL; one that did reads ''. Prime every
+  // pooled connection once so an attempt without context sees the same thing whichever
+  // connection it gets — replays stay exact. (Probes that need a never-used connection ask for
+  // a fresh one.)
+  if (tenancy.context.kind === 'setting') {
+    const prime = `BEGIN; SELECT set_config(${quoteLiteral(tenancy.context.setting)}, '', true); ROLLBACK`;
+    for (const pool of new Set([appPool, adminPool])) pool.on('connect', (client) => void client.query(prime).catch(() => {}));
+  }
   const contextSql = (value: string) =>
     tenancy.context.kind === 'setting'
       ? `SELECT set_config(${quoteLiteral(tenancy.context.setting)}, ${quoteLiteral(value)}, true)`

@@ -1,3 +1,4 @@
+import { expect } from 'vitest';
 import { openAttackEnv, type OpenAttackEnv } from '../../src/attacks/env.ts';
 import type { Probe } from '../../src/attacks/probe.ts';
 import { runAttacks } from '../../src/attacks/run-attacks.ts';
@@ -41,4 +42,26 @@ export async function attackWith(env: OpenAttackEnv, probe: Probe, runs: number,
   const [result] = await runAttacks(env, { probes: [probe], runSeed, runs });
   if (result!.verdict === 'inconclusive') throw new Error(`${probe.meta.id} was inconclusive: ${result!.error}`);
   return result!;
+}
+
+/** Asserts that a probe finds no leak on a flaw fixture (usually the fixed variant). */
+export async function expectNoLeak(server: StartedDatabase, probe: Probe, rule: string, runs = 200, variant: 'broken' | 'fixed' = 'fixed'): Promise<void> {
+  const env = await flawAttackEnv(server, rule, variant);
+  try {
+    expect((await attackWith(env, probe, runs)).findings).toEqual([]);
+  } finally {
+    await env.close();
+  }
+}
+
+/** Asserts no false alarm on the secure reference over at least `runs` generated attacks. */
+export async function expectReferenceClean(server: StartedDatabase, probe: Probe, runs = 1000): Promise<void> {
+  const env = await referenceAttackEnv(server);
+  try {
+    const result = await attackWith(env, probe, runs);
+    expect(result.findings).toEqual([]);
+    expect(result.stats?.['runs']).toBeGreaterThanOrEqual(runs);
+  } finally {
+    await env.close();
+  }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attackWith, flawAttackEnv, referenceAttackEnv } from '../../../test/helpers/attacks.ts';
+import { attackWith, expectNoLeak, expectReferenceClean, flawAttackEnv } from '../../../test/helpers/attacks.ts';
 import { useTestServer } from '../../../test/helpers/database.ts';
 import probe from './read-aggregate.ts';
 
@@ -34,22 +34,10 @@ describe('read-aggregate', () => {
   });
 
   it('finds nothing when every policy pins the tenant', async () => {
-    const env = await flawAttackEnv(server(), 'policy-does-not-constrain-tenant', 'fixed');
-    try {
-      expect((await attackWith(env, probe, 300)).findings).toEqual([]);
-    } finally {
-      await env.close();
-    }
+    await expectNoLeak(server(), probe, 'policy-does-not-constrain-tenant', 300);
   });
 
   it('raises no false alarm on the secure reference over 1,000 generated attacks', async () => {
-    const env = await referenceAttackEnv(server());
-    try {
-      const result = await attackWith(env, probe, 1000);
-      expect(result.findings).toEqual([]);
-      expect(result.stats?.['runs']).toBeGreaterThanOrEqual(1000);
-    } finally {
-      await env.close();
-    }
+    await expectReferenceClean(server(), probe);
   });
 });

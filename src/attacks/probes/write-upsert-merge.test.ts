@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { attackWith, flawAttackEnv, referenceAttackEnv } from '../../../test/helpers/attacks.ts';
+import { attackWith, expectNoLeak, expectReferenceClean, flawAttackEnv } from '../../../test/helpers/attacks.ts';
 import { useTestServer } from '../../../test/helpers/database.ts';
 import probe from './write-upsert-merge.ts';
 
@@ -26,22 +26,10 @@ describe('write-upsert-merge', () => {
   });
 
   it('finds nothing when the flaw is fixed', async () => {
-    const env = await flawAttackEnv(server(), 'rls-disabled', 'fixed');
-    try {
-      expect((await attackWith(env, probe, 200)).findings).toEqual([]);
-    } finally {
-      await env.close();
-    }
+    await expectNoLeak(server(), probe, 'rls-disabled', 200);
   });
 
   it('raises no false alarm on the secure reference over 1,000 generated attacks', async () => {
-    const env = await referenceAttackEnv(server());
-    try {
-      const result = await attackWith(env, probe, 1000);
-      expect(result.findings).toEqual([]);
-      expect(result.stats?.['runs']).toBeGreaterThanOrEqual(1000);
-    } finally {
-      await env.close();
-    }
+    await expectReferenceClean(server(), probe);
   });
 });

@@ -55,7 +55,7 @@ export async function benchAttacks(log: (text: string) => void): Promise<string>
     let attempts: Attempt[];
     try {
       const began = performance.now();
-      const [result] = await runAttacks(env, { probes: [probe], runSeed: 5, runs, shards: connections });
+      const [result] = await runAttacks(env, { probes: [probe], runSeed: 5, runs, shards: connections * 2 });
       const seconds = (performance.now() - began) / 1000;
       ours = (result!.stats?.['runs'] ?? 0) / seconds;
       log(`  tenantguard read-by-key: ${fmt(ours)} attacks/s`);

@@ -112,7 +112,7 @@ export async function openAppSessions(options: AppSessionOptions): Promise<AppSe
   const { tenancy } = options;
   const login = tenancy.appRole.login;
   const connections = options.connections ?? 4;
-  const timeouts = { statementTimeoutMs: options.statementTimeoutMs ?? 5000, applicationName: 'tenantguard attack' };
+  const timeouts = { statementTimeoutMs: options.statementTimeoutMs ?? 5000, applicationName: 'tenantguard attack', rawValues: true };
   const directLogin = login.method === 'password';
   const appUrl = login.method === 'password' ? withCredentials(options.adminUrl, tenancy.appRole.name, login.password) : options.adminUrl;
   const appPool = createPool(appUrl, connections, timeouts);

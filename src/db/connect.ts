@@ -49,7 +49,11 @@ export interface ConnectOptions {
   applicationName?: string;
   /** Every transaction of the session is READ ONLY (`default_transaction_read_only`): writes fail in the server. */
   readOnly?: boolean;
+  /** Keep every value as the server's text (no Date, number or JSON parsing): what an attacker received, verbatim and cheaper. */
+  rawValues?: boolean;
 }
+
+const rawTypes = { getTypeParser: () => (value: string) => value };
 
 function clientConfig(url: string, options: ConnectOptions): pg.ClientConfig {
   return {
@@ -58,6 +62,7 @@ function clientConfig(url: string, options: ConnectOptions): pg.ClientConfig {
     statement_timeout: options.statementTimeoutMs,
     application_name: options.applicationName ?? 'tenantguard',
     ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
+    ...(options.rawValues ? { types: rawTypes as unknown as pg.CustomTypesConfig } : {}),
   };
 }
 

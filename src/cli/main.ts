@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerChecks } from './commands/checks.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerRun } from './commands/run.ts';
+import { registerServe } from './commands/serve.ts';
 
 /** Builds the `tenantguard` program; each command lives in its own file. */
 export function buildProgram(): Command {
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerChecks(program);
   registerReplay(program);
+  registerServe(program);
   return program;
 }
 

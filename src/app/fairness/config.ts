@@ -1,0 +1,104 @@
+import { HarnessError } from '../../core/errors.ts';
+
+/**
+ * Fairness configuration: global budgets plus one set of limits per plan. The plan names are
+ * the codes of fixtures/reference/schema.sql's `plans` table; any plan name works, and a
+ * tenant whose plan is not configured gets `fallbackPlan` (the strictest by default), so an
+ * unexpected plan code can never mean "unlimited".
+ */
+
+/** The plans of the reference schema, cheapest first. */
+export const referencePlans = ['free', 'pro', 'enterprise'] as const;
+
+/** Limits for every tenant on one plan. */
+export interface PlanLimits {
+  /** Share of the shared budget when tenants contend, relative to other plans; > 0. */
+  readonly weight: number;
+  /** Hard cap on one tenant's concurrent database work, contended or not; integer >= 1. */
+  readonly maxConcurrent: number;
+  /** Token-bucket refill rate in requests per second; `null` for no rate limit. */
+  readonly ratePerSecond: number | null;
+  /** Token-bucket capacity (requests allowed at once on a full bucket); integer >= 1. */
+  readonly burst: number;
+  /** Requests of one tenant allowed to wait for a slot; beyond that, 429. Integer >= 0. */
+  readonly maxQueued: number;
+  /** Longest a request may wait for a slot before it is turned away; ms >= 0. */
+  readonly maxQueueWaitMs: number;
+  /** `statement_timeout` for the tenant's transactions in ms; `null` for none. */
+  readonly statementTimeoutMs: number | null;
+}
+
+/** Configuration of {@link createFairnessGate}; see `defaultFairnessConfig`. */
+export interface FairnessConfig {
+  /** Requests holding a database slot at once, all tenants together; <= the pool size. */
+  readonly globalConcurrency: number;
+  /**
+   * The budget that active tenants split by weight: a tenant may hold at most
+   * `max(1, floor(sharedConcurrency × weight / Σ active weights))` slots (and its plan's
+   * `maxConcurrent`). Sized to CPU cores, because heavy queries are CPU-bound and beyond the
+   * core count they only slow everyone down.
+   */
+  readonly sharedConcurrency: number;
+  /** A tenant counts as active (and shrinks others' shares) this long after its last request. */
+  readonly activeWindowMs: number;
+  /** Requests waiting, all tenants together; beyond that the longest queue loses one (503). */
+  readonly maxGlobalQueued: number;
+  /** Rejections made on arrival resolve after this delay (ms), so a flood slows itself down. */
+  readonly rejectionDelayMs: number;
+  /** The plan applied to a tenant whose plan is not in `plans`. */
+  readonly fallbackPlan: string;
+  /** Limits by plan code. */
+  readonly plans: Readonly<Record<string, PlanLimits>>;
+}
+
+/**
+ * Defaults for a database pool of `poolSize` connections on a machine with `cores` CPU cores
+ * (e.g. `os.availableParallelism()`). See the module header (index.ts) for the reasoning.
+ *
+ * - `globalConcurrency`: poolSize − 1, keeping one connection for work outside the gate
+ *   (tenant lookup, health checks) so it never queues behind admitted requests in the pool's
+ *   tenant-blind FIFO.
+ * - `sharedConcurrency`: cores; `activeWindowMs`: 5 s; `rejectionDelayMs`: 200 ms;
+ *   `maxGlobalQueued`: 8 × poolSize (at least 16); `fallbackPlan`: free.
+ * - free: weight 1, concurrency max(1, ⌊cores/2⌋), 50 req/s burst 100, queue 8 for ≤ 2 s,
+ *   statement timeout 5 s. pro: weight 2, concurrency cores, 200/s burst 400, queue 32 for
+ *   ≤ 5 s, 15 s. enterprise: weight 4, concurrency cores, 1000/s burst 2000, queue 64 for
+ *   ≤ 10 s, 60 s.
+ */
+export function defaultFairnessConfig(poolSize: number, cores: number): FairnessConfig {
+  const problems: string[] = [];
+  if (!Number.isInteger(poolSize) || poolSize < 1) problems.push(`poolSize: must be an integer >= 1 (got ${poolSize})`);
+  if (!Number.isInteger(cores) || cores < 1) problems.push(`cores: must be an integer >= 1 (got ${cores})`);
+  if (problems.length > 0) {
+    throw new HarnessError('scenario-invalid', 'cannot derive fairness defaults', {
+      problems,
+      hint: 'pass the database pool size and os.availableParallelism()',
+    });
+  }
+  const globalConcurrency = poolSize > 1 ? poolSize - 1 : 1;
+  return {
+    globalConcurrency,
+    sharedConcurrency: Math.min(cores, globalConcurrency),
+    activeWindowMs: 5_000,
+    maxGlobalQueued: Math.max(16, 8 * poolSize),
+    rejectionDelayMs: 200,
+    fallbackPlan: 'free',
+    plans: {
+      free: plan(1, Math.max(1, Math.floor(cores / 2)), 50, 8, 2_000, 5_000),
+      pro: plan(2, cores, 200, 32, 5_000, 15_000),
+      enterprise: plan(4, cores, 1_000, 64, 10_000, 60_000),
+    },
+  };
+}
+
+function plan(weight: number, maxConcurrent: number, rate: number, maxQueued: number, waitMs: number, timeoutMs: number): PlanLimits {
+  return {
+    weight,
+    maxConcurrent,
+    ratePerSecond: rate,
+    burst: 2 * rate,
+    maxQueued,
+    maxQueueWaitMs: waitMs,
+    statementTimeoutMs: timeoutMs,
+  };
+}

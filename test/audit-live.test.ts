@@ -1,7 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { applySchema } from '../src/db/apply-schema.ts';
 import { connectClient, withClient, withDatabase } from '../src/db/connect.ts';
 import { startLocalServer, type LocalServer } from '../src/db/local-server.ts';
@@ -42,7 +42,9 @@ describe.runIf(hasPg15)('tenantguard audit of an existing database (PostgreSQL 1
   it('finds the flaws with a role that can only read the catalog, sends nothing but reads, and never prints the password', async () => {
     const before = await withClient(shopUrl, (c) => c.query("select count(*)::int as n from pg_class where relnamespace = 'public'::regnamespace"));
     log.length = 0;
-    const out = join(mkdtempSync(join(tmpdir(), 'tenantguard-audit-live-')), 'report');
+    const outDir = mkdtempSync(join(tmpdir(), 'tenantguard-audit-live-'));
+    onTestFinished(() => rmSync(outDir, { recursive: true, force: true }));
+    const out = join(outDir, 'report');
     const result = await runCli(['audit', '--database-url', auditorUrl, '--app-role', 'shop_app', '--out', out]);
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/\[critical\] rls-disabled: table public\.orders/);

@@ -1,6 +1,8 @@
 import { Option, type Command } from 'commander';
 import { jsonLineLog } from '../../app/app-log.ts';
 import { flawNames, parseFlaw } from '../../app/flaws.ts';
+import { availableParallelism } from 'node:os';
+import { createFairnessGate, defaultFairnessConfig } from '../../app/fairness/index.ts';
 import { startReferenceApp, type ReferenceApp } from '../../app/start-app.ts';
 import { inferTenancy } from '../../catalog/infer-tenancy.ts';
 import { introspect } from '../../catalog/introspect.ts';
@@ -25,6 +27,8 @@ export interface ServeCommandOptions {
   rows?: number;
   seed?: number;
   pgBin?: string;
+  /** False with --no-fairness. */
+  fairness?: boolean;
 }
 
 /** Resolves when the signal aborts. */
@@ -75,9 +79,14 @@ async function serve(scenarioPath: string | undefined, options: ServeCommandOpti
       onEvent,
       signal,
     });
+    const poolSize = 10;
+    // Fairness controls on by default, sized to the pool and the machine; --no-fairness turns them off.
+    const gate = options.fairness === false ? undefined : createFairnessGate(defaultFairnessConfig(poolSize, availableParallelism()));
     app = await startReferenceApp({
       databaseUrl: db.adminUrl,
       appRole: { name: tenancy.appRole.name, password: login.password },
+      poolSize,
+      ...(gate ? { fairness: gate } : {}),
       port: options.port,
       host: options.host,
       ...(flaw ? { flaw } : {}),
@@ -115,6 +124,7 @@ export function registerServe(program: Command): void {
     .option('--rows <n>', 'rows per tenant per table', wholeNumber(0, 1_000_000))
     .option('--seed <n>', "seed (default: the scenario's, else random)", wholeNumber(0, 0x7fffffff))
     .option('--pg-bin <dir>', 'use these Postgres binaries (e.g. /usr/lib/postgresql/15/bin)')
+    .option('--no-fairness', 'serve without the per-tenant fairness controls')
     .action(async (scenarioPath: string | undefined, options: ServeCommandOptions) => {
       try {
         await serve(scenarioPath, options);

@@ -4,6 +4,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { benchApp } from './app.ts';
 import { benchAttacks } from './attacks.ts';
 import { benchAudit } from './audit.ts';
 import { benchColdStart } from './cold-start.ts';
@@ -19,6 +20,8 @@ log('bench: audit of the reference…');
 sections.push(await benchAudit(log));
 log('bench: attacks vs pgbench…');
 sections.push(await benchAttacks(log));
+log('bench: reference API vs a minimal server…');
+sections.push(await benchApp(log));
 log('bench: seeding vs psql COPY…');
 sections.push(await benchSeeding(log));
 

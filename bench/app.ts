@@ -1,0 +1,102 @@
+import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createFairnessGate, defaultFairnessConfig } from '../src/app/fairness/index.ts';
+import { startReferenceApp } from '../src/app/start-app.ts';
+import { inferTenancy } from '../src/catalog/infer-tenancy.ts';
+import { introspect } from '../src/catalog/introspect.ts';
+import { applySchema } from '../src/db/apply-schema.ts';
+import { embeddedBackend } from '../src/db/backends/embedded.ts';
+import { createPool, withClient } from '../src/db/connect.ts';
+import { packageRoot } from '../src/pipeline/tool-info.ts';
+import { loadScenario } from '../src/scenario/load-scenario.ts';
+import { seedTenants } from '../src/seed/seed-tenants.ts';
+import { fmt } from './stats.ts';
+
+const run = promisify(execFile);
+const connections = 50;
+const seconds = 10;
+const poolSize = 10;
+const columns = `id, name, slug, status, created_by as "createdBy", created_at as "createdAt"`;
+
+/** autocannon in its own process (so the load generator does not share the server's event loop). */
+async function load(url: string, headers: Record<string, string>): Promise<{ rps: number; p99: number; non2xx: number }> {
+  const args = [join(packageRoot, 'node_modules', 'autocannon', 'autocannon.js'), '-j', '-c', String(connections), '-d', String(seconds)];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}=${value}`);
+  const { stdout } = await run(process.execPath, [...args, url], { maxBuffer: 1 << 24 });
+  const result = JSON.parse(stdout) as { requests: { average: number }; latency: { p99: number }; non2xx: number };
+  return { rps: result.requests.average, p99: result.latency.p99, non2xx: result.non2xx };
+}
+
+/**
+ * The reference API next to a minimal `node:http` server that runs the same SQL (list one
+ * tenant's projects) on a pool of the same size without any tenant handling: no token, no
+ * transaction, no set_config, no RLS (it connects as the owner and passes the tenant as a
+ * parameter). The ratio is the price of doing tenancy right.
+ */
+export async function benchApp(log: (text: string) => void): Promise<string> {
+  const scenario = await loadScenario(join(packageRoot, 'scenarios', 'reference.ts'));
+  const db = await embeddedBackend().start();
+  try {
+    await applySchema(db.adminUrl, scenario.schema);
+    const snapshot = await withClient(db.adminUrl, (c) => introspect(c));
+    const { tenancy } = inferTenancy(snapshot, scenario.tenancy);
+    const manifest = await seedTenants(db.adminUrl, snapshot, tenancy, { tenants: 10, rowsPerTable: 20, seed: 4 });
+    const tenant = manifest.tenants[0]!;
+    const [member] = await withClient(db.adminUrl, async (c) => (await c.query<{ user_id: string }>('select user_id::text from public.memberships where tenant_id = $1 limit 1', [tenant.id])).rows);
+    const login = tenancy.appRole.login;
+    const appRole = { name: tenancy.appRole.name, password: login.method === 'password' ? login.password : '' };
+
+    const results: { name: string; rps: number; p99: number; non2xx: number }[] = [];
+    const minimalPool = createPool(db.adminUrl, poolSize);
+    const minimal = createServer((request, response) => {
+      minimalPool
+        .query(`select ${columns} from public.projects where tenant_id = $1 and ($2::text is null or status = $2) order by created_at, id limit $3 offset $4`, [tenant.id, null, 20, 0])
+        .then((r) => {
+          response.writeHead(200, { 'content-type': 'application/json' });
+          response.end(JSON.stringify({ items: r.rows }));
+        })
+        .catch(() => {
+          response.writeHead(500);
+          response.end();
+        });
+      void request;
+    });
+    await new Promise<void>((resolve) => minimal.listen(0, '127.0.0.1', resolve));
+    const port = (minimal.address() as { port: number }).port;
+    log('  minimal node:http server…');
+    results.push({ name: 'minimal node:http, same SQL, no tenancy', ...(await load(`http://127.0.0.1:${port}/projects`, {})) });
+    await new Promise((resolve) => minimal.close(resolve));
+    await minimalPool.end();
+
+    for (const fairness of [false, true]) {
+      const gate = fairness ? createFairnessGate(defaultFairnessConfig(poolSize, 2)) : undefined;
+      const app = await startReferenceApp({ databaseUrl: db.adminUrl, appRole, poolSize, ...(gate ? { fairness: gate } : {}), log: () => {} });
+      try {
+        const token = await app.mintToken(tenant.id, member!.user_id);
+        log(`  reference API (fairness ${fairness ? 'on' : 'off'})…`);
+        results.push({ name: `reference API, tenancy + RLS, fairness ${fairness ? 'on' : 'off'}`, ...(await load(`${app.url}/projects?limit=20`, { authorization: `Bearer ${token}` })) });
+      } finally {
+        await app.close();
+        gate?.close();
+      }
+    }
+    const base = results[0]!.rps;
+    for (const r of results) log(`    ${r.name}: ${fmt(r.rps)} req/s, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
+    return [
+      '## Reference API vs a minimal server',
+      '',
+      `\`GET /projects?limit=20\` for one tenant, ${connections} connections for ${seconds} s (autocannon in a separate process), pool of ${poolSize}, embedded PostgreSQL ${db.summary.serverVersion}, all on this machine.`,
+      'The minimal server runs the same SQL on a pool of the same size with no token, no transaction, no set_config and no RLS.',
+      '',
+      '| server | req/s | p99 ms | non-2xx | ratio |',
+      '|---|---:|---:|---:|---:|',
+      ...results.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${r.p99} | ${r.non2xx} | ${(r.rps / base).toFixed(2)} |`),
+      '',
+      `Goal: the reference API at ≥ 0.70 of the minimal server — **${(results[1]!.rps / base).toFixed(2)}** (fairness off), **${(results[2]!.rps / base).toFixed(2)}** (fairness on; a single tenant flooding is exactly what it throttles, so its non-2xx count is the gate at work).`,
+    ].join('\n');
+  } finally {
+    await db.stop();
+  }
+}

@@ -5,6 +5,7 @@ import { registerAudit } from './commands/audit.ts';
 import { registerChecks } from './commands/checks.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerRun } from './commands/run.ts';
+import { registerSelftest } from './commands/selftest.ts';
 import { registerServe } from './commands/serve.ts';
 
 /** Builds the `tenantguard` program; each command lives in its own file. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerChecks(program);
   registerReplay(program);
   registerServe(program);
+  registerSelftest(program);
   return program;
 }
 

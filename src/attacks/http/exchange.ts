@@ -1,0 +1,85 @@
+import type { CanaryCodec, CanaryHit } from '../../core/canary.ts';
+
+/** One HTTP request an attack sends. `tenant` is the tenant whose credentials the attacker really holds. */
+export interface HttpRequestSpec {
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  path: string;
+  token?: string;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** Index of the attacker's own tenant: canaries of any other tenant in the answer are a leak. */
+  tenant: number;
+  /** Requests with the same burst number were sent concurrently. */
+  burst?: number;
+}
+
+/** A request and what came back. */
+export interface HttpExchange {
+  request: HttpRequestSpec;
+  status: number;
+  /** Response headers and body as text: everything the attacker received. */
+  headers: string;
+  body: string;
+}
+
+/** Sends one request; network errors become status 0 with the message as body. */
+export async function sendRequest(url: string, spec: HttpRequestSpec): Promise<HttpExchange> {
+  const headers: Record<string, string> = { ...(spec.token !== undefined ? { authorization: `Bearer ${spec.token}` } : {}), ...spec.headers };
+  if (spec.body !== undefined) headers['content-type'] = 'application/json';
+  try {
+    const response = await fetch(`${url}${spec.path}`, { method: spec.method, headers, body: spec.body === undefined ? undefined : JSON.stringify(spec.body) });
+    const body = await response.text();
+    return { request: spec, status: response.status, headers: [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n'), body };
+  } catch (error) {
+    return { request: spec, status: 0, headers: '', body: String(error) };
+  }
+}
+
+/** Sends requests concurrently, tagging them with one burst number. */
+export function sendBurst(url: string, specs: HttpRequestSpec[], burst: number): Promise<HttpExchange[]> {
+  return Promise.all(specs.map((s) => sendRequest(url, { ...s, burst })));
+}
+
+/** The decoded payload of a JWT-shaped token, as text ('' when it does not decode). */
+export function tokenPayloadText(token: string | undefined): string {
+  const part = token?.split('.')[1];
+  if (!part) return '';
+  try {
+    return Buffer.from(part, 'base64url').toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Everything the attacker sent, as text: its own canaries echoed back are not a leak. */
+export function sentText(spec: HttpRequestSpec): string {
+  return [spec.path, JSON.stringify(spec.headers ?? {}), JSON.stringify(spec.body ?? null), tokenPayloadText(spec.token)].join('\n');
+}
+
+/** Canaries of tenants other than the attacker's in an answer, leaving out those the attacker sent. */
+export function foreignCanaries(codec: CanaryCodec, exchange: HttpExchange): CanaryHit[] {
+  const sent = new Set(codec.scan(sentText(exchange.request)).map((h) => h.canary));
+  return codec.scan(`${exchange.headers}\n${exchange.body}`).filter((h) => h.tenantIndex !== exchange.request.tenant && !sent.has(h.canary));
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The exchanges as curl commands; concurrent bursts run in the background and are awaited. */
+export function curlScript(url: string, exchanges: readonly HttpExchange[]): string {
+  const lines: string[] = [];
+  let burst: number | undefined;
+  for (const { request: r, status } of exchanges) {
+    if (burst !== undefined && r.burst !== burst) lines.push('wait');
+    const parts = ['curl -s', `-X ${r.method}`];
+    if (r.token !== undefined) parts.push(`-H ${shellQuote(`Authorization: Bearer ${r.token}`)}`);
+    for (const [k, v] of Object.entries(r.headers ?? {})) parts.push(`-H ${shellQuote(`${k}: ${v}`)}`);
+    if (r.body !== undefined) parts.push(`-H 'content-type: application/json'`, `-d ${shellQuote(JSON.stringify(r.body))}`);
+    parts.push(shellQuote(`${url}${r.path}`));
+    lines.push(`${parts.join(' ')}${r.burst !== undefined ? ' &' : ''}   # tenant #${r.tenant}, got ${status}`);
+    burst = r.burst;
+  }
+  if (burst !== undefined) lines.push('wait');
+  return lines.join('\n');
+}

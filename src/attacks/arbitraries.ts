@@ -16,3 +16,8 @@ export function victimKey(table: SeededTable, victim: number, pick: number): str
   if (!keys || keys.length === 0) return null;
   return keys[pick % keys.length]!;
 }
+
+/** Relations the app can read that may hold tenant data (shared reference tables can never leak). */
+export function readableTenantData(env: AttackEnv): AttackEnv['surface']['readable'] {
+  return env.surface.readable.filter((r) => r.relation.columns.length > 0 && r.seeded?.ownership.kind !== 'shared');
+}

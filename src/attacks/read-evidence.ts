@@ -98,3 +98,16 @@ export function visibleRowBound(table: SeededTable, attacker: number): number {
   const shared = table.keys.get(-1)?.length ?? 0;
   return own + shared + Math.max(0, table.rowCount - listed);
 }
+
+/** Audit checks a leak through any read of a relation confirms (the relation's isolation is broken). */
+export const readLeakConfirms: readonly string[] = [
+  'rls-disabled',
+  'rls-not-forced',
+  'app-role-bypasses-rls',
+  'app-role-owns-tenant-table',
+  'policy-does-not-constrain-tenant',
+  'permissive-policy-opens-table',
+  'view-without-security-invoker',
+  'materialized-view-exposes-tenant-data',
+  'partition-without-policies',
+];

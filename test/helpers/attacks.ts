@@ -65,3 +65,27 @@ export async function expectReferenceClean(server: StartedDatabase, probe: Probe
     await env.close();
   }
 }
+
+/**
+ * Asserts that a write probe finds its flaw on a broken fixture: each finding is on one of
+ * `tables`, names the victim whose rows changed, carries only that victim's canaries, and its
+ * reproduction rolls back.
+ */
+export async function expectWriteLeaks(server: StartedDatabase, probe: Probe, rule: string, tables: RegExp): Promise<void> {
+  const env = await flawAttackEnv(server, rule, 'broken');
+  try {
+    const result = await attackWith(env, probe, 200);
+    expect(result.verdict).toBe('fail');
+    for (const finding of result.findings) {
+      expect(finding.subject.table).toMatch(tables);
+      const victim = (finding.evidence?.['victim'] as { index: number }).index;
+      expect(finding.message).toMatch(new RegExp(`tenant #\\d changed rows of tenant #${victim} in public\\.`));
+      expect(finding.reproduction).toContain('ROLLBACK;');
+      const canaries = finding.evidence?.['canaries'] as string[];
+      expect(canaries.length).toBeGreaterThan(0);
+      expect(canaries.every((c) => env.codec.ownerOf(c) === victim)).toBe(true);
+    }
+  } finally {
+    await env.close();
+  }
+}

@@ -1,4 +1,4 @@
-import type { FairnessGate } from '../fairness-port.ts';
+import { passThroughGate, type FairnessGate } from '../fairness-port.ts';
 import type { FairnessStats } from './stats.ts';
 
 /**
@@ -18,10 +18,10 @@ export interface PassThroughGate extends FairnessGate, Disposable {
 
 /** Creates a gate that admits every request at once and imposes no statement timeout. */
 export function createPassThroughGate(): PassThroughGate {
-  const admitted = { release(): void {} };
+  // The app's own pass-through gate, with the managed gate's lifecycle around it.
   return {
-    admit: () => Promise.resolve(admitted),
-    statementTimeoutMs: () => null,
+    admit: passThroughGate.admit,
+    statementTimeoutMs: passThroughGate.statementTimeoutMs,
     stats: () => ({ globalConcurrency: Infinity, inFlight: 0, queued: 0, tenants: {} }),
     close: () => {},
     [Symbol.dispose]: () => {},

@@ -1,8 +1,8 @@
 import * as fc from 'fast-check';
 import { quoteIdent, quoteQualified } from '../../db/quote.ts';
-import { attackerAndVictim } from '../arbitraries.ts';
+import { attackerAndVictim, readableTenantData } from '../arbitraries.ts';
 import { defineProbe, type Leak } from '../probe.ts';
-import { canaryLeak, visibleRowBound } from '../read-evidence.ts';
+import { canaryLeak, visibleRowBound, readLeakConfirms } from '../read-evidence.ts';
 import { readShape, renderWhere } from '../read-predicates.ts';
 
 /**
@@ -24,9 +24,9 @@ export default defineProbe({
     severity: 'high',
     remediation: 'Row-level security applies to COPY TO as to SELECT: enable and force it with a tenant-pinning policy on every table the application can export.',
   },
-  confirms: ['rls-disabled', 'rls-not-forced', 'app-role-bypasses-rls', 'app-role-owns-tenant-table', 'policy-does-not-constrain-tenant', 'permissive-policy-opens-table', 'view-without-security-invoker', 'materialized-view-exposes-tenant-data', 'partition-without-policies'],
+  confirms: readLeakConfirms,
   arbitrary(env) {
-    const relations = env.surface.readable.filter((r) => r.relation.columns.length > 0 && r.seeded?.ownership.kind !== 'shared');
+    const relations = readableTenantData(env);
     if (relations.length === 0) return null;
     return fc
       .record({ pair: attackerAndVictim(env), relation: fc.constantFrom(...relations), form: fc.constantFrom(...forms), csv: fc.boolean(), column: fc.nat(), shape: readShape() })

@@ -1,8 +1,8 @@
 import * as fc from 'fast-check';
 import { quoteIdent, quoteQualified } from '../../db/quote.ts';
-import { attackerAndVictim } from '../arbitraries.ts';
+import { attackerAndVictim, readableTenantData } from '../arbitraries.ts';
 import { defineProbe, type Leak } from '../probe.ts';
-import { canaryLeak, foreignTenantRow, tenantAlias, visibleRowBound } from '../read-evidence.ts';
+import { canaryLeak, foreignTenantRow, tenantAlias, visibleRowBound, readLeakConfirms } from '../read-evidence.ts';
 import type { SurfaceRelation } from '../surface.ts';
 
 /**
@@ -42,9 +42,9 @@ export default defineProbe({
     severity: 'high',
     remediation: 'Enable and force row-level security with a policy that pins the tenant on every table behind the aggregate; expose precomputed figures only through security_invoker views.',
   },
-  confirms: ['rls-disabled', 'rls-not-forced', 'app-role-bypasses-rls', 'app-role-owns-tenant-table', 'policy-does-not-constrain-tenant', 'permissive-policy-opens-table', 'view-without-security-invoker', 'materialized-view-exposes-tenant-data', 'partition-without-policies'],
+  confirms: readLeakConfirms,
   arbitrary(env) {
-    const relations = env.surface.readable.filter((r) => r.relation.columns.length > 0 && r.seeded?.ownership.kind !== 'shared');
+    const relations = readableTenantData(env);
     if (relations.length === 0) return null;
     return fc
       .record({ pair: attackerAndVictim(env), relation: fc.constantFrom(...relations), kind: fc.constantFrom(...kinds), column: fc.nat() })

@@ -4,7 +4,7 @@ import { isRejection, type FairnessGate, type FairnessPermit } from './fairness-
 import type { FlawName } from './flaws.ts';
 import type { PlanCache } from './plan-cache.ts';
 import type { TokenClaims } from './tokens.ts';
-import type { Query, TransactionRunner } from './tenant-transaction.ts';
+import type { Query, TenantScope, TransactionRunner } from './tenant-transaction.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,41 +23,46 @@ export interface AppContext {
    * with the tenant context. `withoutTenant` is for the route-without-tenant flaw only.
    */
   inTenant<T>(request: FastifyRequest, work: (query: Query) => Promise<T>, options?: { withoutTenant?: boolean }): Promise<T>;
+  /** `inTenant` for a single statement: the same admission, one round trip (TransactionRunner.one). */
+  queryInTenant<R = Record<string, unknown>>(request: FastifyRequest, sql: string, params?: unknown[], options?: { withoutTenant?: boolean }): Promise<R[]>;
 }
 
 const noPermit: FairnessPermit = { release() {} };
 
 /** Builds the context of one server. */
 export function createAppContext(runner: TransactionRunner, plans: PlanCache, gate: FairnessGate, flaw: FlawName | undefined): AppContext {
+  /** Admits the request through the gate and runs `body` with its scope; the permit is always released. */
+  const admitted = async <T>(request: FastifyRequest, body: (scope: TenantScope) => Promise<T>): Promise<T> => {
+    const auth = request.auth;
+    // Routes that reach here are authenticated by the hook; this is a programming error.
+    if (!auth) throw new Error('inTenant called on a request without a tenant');
+    const plan = await plans.planOf(auth.tenant);
+    let permit = noPermit;
+    let statementTimeoutMs: number | null = null;
+    if (flaw === 'no-fairness') {
+      // FLAW(no-fairness): no admission and no statement budget: one tenant's burst takes
+      // every connection and its slow reports run as long as they like.
+    } else {
+      const outcome = await gate.admit(auth.tenant, plan, request.abortSignal ?? new AbortController().signal);
+      if (isRejection(outcome)) {
+        const { status, retryAfterSeconds } = outcome.reject;
+        const retry = String(Math.max(0, Math.ceil(retryAfterSeconds)));
+        throw status === 429
+          ? new ApiError(429, 'rate-limited', 'too many requests for this tenant', { 'retry-after': retry })
+          : new ApiError(503, 'overloaded', 'the service is overloaded', { 'retry-after': retry });
+      }
+      permit = outcome;
+      statementTimeoutMs = gate.statementTimeoutMs(plan);
+    }
+    try {
+      return await body({ tenant: auth.tenant, user: auth.user, statementTimeoutMs });
+    } finally {
+      permit.release();
+    }
+  };
   return {
     flaw,
-    async inTenant(request, work, options) {
-      const auth = request.auth;
-      // Routes that reach here are authenticated by the hook; this is a programming error.
-      if (!auth) throw new Error('inTenant called on a request without a tenant');
-      const plan = await plans.planOf(auth.tenant);
-      let permit = noPermit;
-      let statementTimeoutMs: number | null = null;
-      if (flaw === 'no-fairness') {
-        // FLAW(no-fairness): no admission and no statement budget: one tenant's burst takes
-        // every connection and its slow reports run as long as they like.
-      } else {
-        const outcome = await gate.admit(auth.tenant, plan, request.abortSignal ?? new AbortController().signal);
-        if (isRejection(outcome)) {
-          const { status, retryAfterSeconds } = outcome.reject;
-          const retry = String(Math.max(0, Math.ceil(retryAfterSeconds)));
-          throw status === 429
-            ? new ApiError(429, 'rate-limited', 'too many requests for this tenant', { 'retry-after': retry })
-            : new ApiError(503, 'overloaded', 'the service is overloaded', { 'retry-after': retry });
-        }
-        permit = outcome;
-        statementTimeoutMs = gate.statementTimeoutMs(plan);
-      }
-      try {
-        return await runner.run({ tenant: auth.tenant, user: auth.user, statementTimeoutMs }, work, options);
-      } finally {
-        permit.release();
-      }
-    },
+    inTenant: (request, work, options) => admitted(request, (scope) => runner.run(scope, work, options)),
+    queryInTenant: (request, sql, params, options) => admitted(request, (scope) => runner.one(scope, sql, params, options)),
   };
 }

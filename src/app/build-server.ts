@@ -44,12 +44,22 @@ export function buildServer(options: BuildServerOptions): FastifyInstance {
   app.decorateRequest('auth', null);
   app.decorateRequest('abortSignal', null);
 
+  // One controller per request, aborted when its client goes away or the server closes.
+  // (Cheaper than `AbortSignal.any` per request, which showed in the profile under load.)
+  const live = new Set<AbortController>();
+  options.closing.addEventListener('abort', () => {
+    for (const controller of live) controller.abort(options.closing.reason);
+  }, { once: true });
+
   app.addHook('onRequest', async (request, reply) => {
     const gone = new AbortController();
+    if (options.closing.aborted) gone.abort(options.closing.reason);
+    live.add(gone);
     reply.raw.once('close', () => {
+      live.delete(gone);
       if (!reply.raw.writableFinished) gone.abort(new Error('client went away'));
     });
-    request.abortSignal = AbortSignal.any([gone.signal, options.closing]);
+    request.abortSignal = gone.signal;
     if ((request.routeOptions.config as { public?: boolean }).public) return;
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? /^Bearer\s+(\S+)$/i.exec(header) : null;

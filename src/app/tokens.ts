@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, webcrypto } from 'node:crypto';
 import { decodeJwt, errors as joseErrors, jwtVerify, SignJWT } from 'jose';
 import { unauthorized } from './api-error.ts';
 import type { FlawName } from './flaws.ts';
@@ -50,9 +50,40 @@ function claimsOf(payload: Record<string, unknown>): TokenClaims {
   return { tenant: tid.toLowerCase(), user: sub };
 }
 
+/**
+ * Tokens this server has verified, until they expire: clients send the same token for its whole
+ * life, and an HMAC through WebCrypto per request was a tenth of the server's CPU under load.
+ * Keyed by the whole token string (signature included), so only a byte-for-byte copy of a
+ * verified token hits; its expiry is checked on every hit. Bounded: the oldest entries go first.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { claims: TokenClaims; exp: number }>();
+  constructor(private readonly limit = 10_000) {}
+
+  get(token: string): TokenClaims | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    // Expired: verify again, so the answer is jose's (expired-token), not ours.
+    if (entry.exp <= Date.now() / 1000) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    return entry.claims;
+  }
+
+  set(token: string, claims: TokenClaims, exp: number): void {
+    if (this.entries.size >= this.limit) this.entries.delete(this.entries.keys().next().value!);
+    this.entries.set(token, { claims, exp });
+  }
+}
+
 /** Builds the token service for one server; `flaw` may weaken verification (see flaws.ts). */
 export function createTokenService(secret: string, flaw: FlawName | undefined): TokenService {
   const key = new TextEncoder().encode(secret);
+  // Imported once: given raw bytes, jose imports a fresh CryptoKey on every verification.
+  let verifyKey: Promise<webcrypto.CryptoKey> | undefined;
+  const keyForVerify = () => (verifyKey ??= webcrypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']));
+  const verified = new VerifiedTokens();
   return {
     async mint(tenant, user, options = {}) {
       const now = Math.floor(Date.now() / 1000);
@@ -75,10 +106,14 @@ export function createTokenService(secret: string, flaw: FlawName | undefined): 
         }
         return claimsOf(payload);
       }
+      const known = verified.get(token);
+      if (known) return known;
       try {
         // Only HS256: an `alg: none` or an asymmetric header is refused, not negotiated.
-        const { payload } = await jwtVerify(token, key, { algorithms: ['HS256'] });
-        return claimsOf(payload);
+        const { payload } = await jwtVerify(token, await keyForVerify(), { algorithms: ['HS256'] });
+        const claims = claimsOf(payload);
+        if (typeof payload.exp === 'number') verified.set(token, claims, payload.exp);
+        return claims;
       } catch (error) {
         if (error instanceof joseErrors.JWTExpired) throw unauthorized('expired-token');
         if (error instanceof joseErrors.JOSEError) throw unauthorized('invalid-token');

@@ -26,22 +26,19 @@ export function registerDocumentRoutes(app: FastifyInstance, context: AppContext
     { schema: { querystring: strictObject({ ...pageProperties, projectId: { type: 'string', format: 'uuid' } }) } },
     async (request) => {
       const { limit, offset, projectId } = request.query;
-      const items = await context.inTenant(request, (query) =>
-        query(
-          `select ${columns} from public.documents
+      const items = await context.queryInTenant(
+        request,
+        `select ${columns} from public.documents
             where tenant_id = ${currentTenant} and ($1::uuid is null or project_id = $1)
             order by created_at, id limit $2 offset $3`,
-          [projectId ?? null, limit, offset],
-        ),
+        [projectId ?? null, limit, offset],
       );
       return { items };
     },
   );
 
   app.get<{ Params: IdParams }>('/documents/:id', { schema: { params: idParams } }, async (request) => {
-    const rows = await context.inTenant(request, (query) =>
-      query(`select ${columns} from public.documents where tenant_id = ${currentTenant} and id = $1`, [request.params.id]),
-    );
+    const rows = await context.queryInTenant(request, `select ${columns} from public.documents where tenant_id = ${currentTenant} and id = $1`, [request.params.id]);
     if (rows.length === 0) throw notFound();
     return rows[0];
   });
@@ -51,12 +48,11 @@ export function registerDocumentRoutes(app: FastifyInstance, context: AppContext
     { schema: { body: strictObject({ projectId: { type: 'string', format: 'uuid' }, title: shortText, body }, ['projectId', 'title']) } },
     async (request, reply) => {
       const { projectId, title, body: text } = request.body;
-      const rows = await context.inTenant(request, (query) =>
-        query(
-          `insert into public.documents (tenant_id, project_id, title, body)
+      const rows = await context.queryInTenant(
+        request,
+        `insert into public.documents (tenant_id, project_id, title, body)
            values (${currentTenant}, $1, $2, coalesce($3, '')) returning ${columns}`,
-          [projectId, title, text ?? null],
-        ),
+        [projectId, title, text ?? null],
       );
       return reply.code(201).send(rows[0]);
     },
@@ -67,12 +63,11 @@ export function registerDocumentRoutes(app: FastifyInstance, context: AppContext
     { schema: { params: idParams, body: strictObject({ title: shortText, body }, [], { minProperties: 1 }) } },
     async (request) => {
       const { title, body: text } = request.body;
-      const rows = await context.inTenant(request, (query) =>
-        query(
-          `update public.documents set title = coalesce($2, title), body = coalesce($3, body)
+      const rows = await context.queryInTenant(
+        request,
+        `update public.documents set title = coalesce($2, title), body = coalesce($3, body)
             where tenant_id = ${currentTenant} and id = $1 returning ${columns}`,
-          [request.params.id, title ?? null, text ?? null],
-        ),
+        [request.params.id, title ?? null, text ?? null],
       );
       if (rows.length === 0) throw notFound();
       return rows[0];
@@ -80,9 +75,7 @@ export function registerDocumentRoutes(app: FastifyInstance, context: AppContext
   );
 
   app.delete<{ Params: IdParams }>('/documents/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const rows = await context.inTenant(request, (query) =>
-      query(`delete from public.documents where tenant_id = ${currentTenant} and id = $1 returning id`, [request.params.id]),
-    );
+    const rows = await context.queryInTenant(request, `delete from public.documents where tenant_id = ${currentTenant} and id = $1 returning id`, [request.params.id]);
     if (rows.length === 0) throw notFound();
     return reply.code(204).send();
   });

@@ -45,12 +45,11 @@ export function registerInvoiceRoutes(app: FastifyInstance, context: AppContext)
     { schema: { querystring: strictObject({ ...pageProperties, status }) } },
     async (request) => {
       const { limit, offset, status: wanted } = request.query;
-      const items = await context.inTenant(request, (query) =>
-        query(
-          `select ${columns} from public.invoices where tenant_id = ${currentTenant} and ($1::text is null or status = $1)
+      const items = await context.queryInTenant(
+        request,
+        `select ${columns} from public.invoices where tenant_id = ${currentTenant} and ($1::text is null or status = $1)
             order by issued_on, number limit $2 offset $3`,
-          [wanted ?? null, limit, offset],
-        ),
+        [wanted ?? null, limit, offset],
       );
       return { items };
     },
@@ -110,12 +109,11 @@ export function registerInvoiceRoutes(app: FastifyInstance, context: AppContext)
     { schema: { params: idParams, body: strictObject({ number: shortText, status }, [], { minProperties: 1 }) } },
     async (request) => {
       const { number, status: wanted } = request.body;
-      const rows = await context.inTenant(request, (query) =>
-        query(
-          `update public.invoices set number = coalesce($2, number), status = coalesce($3, status)
+      const rows = await context.queryInTenant(
+        request,
+        `update public.invoices set number = coalesce($2, number), status = coalesce($3, status)
             where tenant_id = ${currentTenant} and id = $1 returning ${columns}`,
-          [request.params.id, number ?? null, wanted ?? null],
-        ),
+        [request.params.id, number ?? null, wanted ?? null],
       );
       if (rows.length === 0) throw notFound();
       return rows[0];
@@ -123,9 +121,7 @@ export function registerInvoiceRoutes(app: FastifyInstance, context: AppContext)
   );
 
   app.delete<{ Params: IdParams }>('/invoices/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const rows = await context.inTenant(request, (query) =>
-      query(`delete from public.invoices where tenant_id = ${currentTenant} and id = $1 returning id`, [request.params.id]),
-    );
+    const rows = await context.queryInTenant(request, `delete from public.invoices where tenant_id = ${currentTenant} and id = $1 returning id`, [request.params.id]);
     if (rows.length === 0) throw notFound();
     return reply.code(204).send();
   });

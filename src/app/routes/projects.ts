@@ -26,22 +26,19 @@ export function registerProjectRoutes(app: FastifyInstance, context: AppContext)
     { schema: { querystring: strictObject({ ...pageProperties, status }) } },
     async (request) => {
       const { limit, offset, status: wanted } = request.query;
-      const items = await context.inTenant(request, (query) =>
-        query(
-          `select ${columns} from public.projects
+      const items = await context.queryInTenant(
+        request,
+        `select ${columns} from public.projects
             where tenant_id = ${currentTenant} and ($1::text is null or status = $1)
             order by created_at, id limit $2 offset $3`,
-          [wanted ?? null, limit, offset],
-        ),
+        [wanted ?? null, limit, offset],
       );
       return { items };
     },
   );
 
   app.get<{ Params: IdParams }>('/projects/:id', { schema: { params: idParams } }, async (request) => {
-    const rows = await context.inTenant(request, (query) =>
-      query(`select ${columns} from public.projects where tenant_id = ${currentTenant} and id = $1`, [request.params.id]),
-    );
+    const rows = await context.queryInTenant(request, `select ${columns} from public.projects where tenant_id = ${currentTenant} and id = $1`, [request.params.id]);
     if (rows.length === 0) throw notFound();
     return rows[0];
   });
@@ -51,12 +48,11 @@ export function registerProjectRoutes(app: FastifyInstance, context: AppContext)
     { schema: { body: strictObject({ name: shortText, slug, status }, ['name', 'slug']) } },
     async (request, reply) => {
       const { name, slug: wantedSlug, status: wanted } = request.body;
-      const rows = await context.inTenant(request, (query) =>
-        query(
-          `insert into public.projects (tenant_id, name, slug, status)
+      const rows = await context.queryInTenant(
+        request,
+        `insert into public.projects (tenant_id, name, slug, status)
            values (${currentTenant}, $1, $2, coalesce($3, 'active')) returning ${columns}`,
-          [name, wantedSlug, wanted ?? null],
-        ),
+        [name, wantedSlug, wanted ?? null],
       );
       return reply.code(201).send(rows[0]);
     },
@@ -67,12 +63,11 @@ export function registerProjectRoutes(app: FastifyInstance, context: AppContext)
     { schema: { params: idParams, body: strictObject({ name: shortText, slug, status }, [], { minProperties: 1 }) } },
     async (request) => {
       const { name, slug: wantedSlug, status: wanted } = request.body;
-      const rows = await context.inTenant(request, (query) =>
-        query(
-          `update public.projects set name = coalesce($2, name), slug = coalesce($3, slug), status = coalesce($4, status)
+      const rows = await context.queryInTenant(
+        request,
+        `update public.projects set name = coalesce($2, name), slug = coalesce($3, slug), status = coalesce($4, status)
             where tenant_id = ${currentTenant} and id = $1 returning ${columns}`,
-          [request.params.id, name ?? null, wantedSlug ?? null, wanted ?? null],
-        ),
+        [request.params.id, name ?? null, wantedSlug ?? null, wanted ?? null],
       );
       if (rows.length === 0) throw notFound();
       return rows[0];
@@ -80,9 +75,7 @@ export function registerProjectRoutes(app: FastifyInstance, context: AppContext)
   );
 
   app.delete<{ Params: IdParams }>('/projects/:id', { schema: { params: idParams } }, async (request, reply) => {
-    const rows = await context.inTenant(request, (query) =>
-      query(`delete from public.projects where tenant_id = ${currentTenant} and id = $1 returning id`, [request.params.id]),
-    );
+    const rows = await context.queryInTenant(request, `delete from public.projects where tenant_id = ${currentTenant} and id = $1 returning id`, [request.params.id]);
     if (rows.length === 0) throw notFound();
     return reply.code(204).send();
   });

@@ -52,21 +52,20 @@ export function registerReportRoutes(app: FastifyInstance, context: AppContext):
     },
     async (request) => {
       const { q, limit } = request.query;
-      const items = await context.inTenant(request, (query) =>
-        query(
-          `select id, project_id as "projectId", title, left(body, 200) as excerpt
+      const items = await context.queryInTenant(
+        request,
+        `select id, project_id as "projectId", title, left(body, 200) as excerpt
              from public.documents
             where tenant_id = ${currentTenant} and (title ilike $1 or body ilike $1)
             order by updated_at desc, id limit $2`,
-          [likePattern(q), limit],
-        ),
+        [likePattern(q), limit],
       );
       return { items };
     },
   );
 
   app.get('/reports/summary', async (request) => {
-    const rows = await context.inTenant(request, (query) => query<{ report: unknown }>(reportSql));
+    const rows = await context.queryInTenant<{ report: unknown }>(request, reportSql);
     return rows[0]!.report;
   });
 }

@@ -16,7 +16,9 @@ import { fmt } from './stats.ts';
 
 const run = promisify(execFile);
 const connections = 50;
-const seconds = 10;
+const seconds = 6;
+/** Alternating rounds: the machine's noise (2 cores shared by server, Postgres and load) hits both sides alike; medians are reported. */
+const rounds = 3;
 const poolSize = 10;
 const columns = `id, name, slug, status, created_by as "createdBy", created_at as "createdAt"`;
 
@@ -48,7 +50,11 @@ export async function benchApp(log: (text: string) => void): Promise<string> {
     const login = tenancy.appRole.login;
     const appRole = { name: tenancy.appRole.name, password: login.method === 'password' ? login.password : '' };
 
-    const results: { name: string; rps: number; p99: number; non2xx: number }[] = [];
+    type Sample = { rps: number; p99: number; non2xx: number };
+    const median = (samples: Sample[], name: string) => {
+      const pick = (f: (s: Sample) => number) => [...samples].map(f).sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+      return { name, rps: pick((s) => s.rps), p99: pick((s) => s.p99), non2xx: pick((s) => s.non2xx), all: samples.map((s) => Math.round(s.rps)) };
+    };
     const minimalPool = createPool(db.adminUrl, poolSize);
     const minimal = createServer((request, response) => {
       minimalPool
@@ -65,36 +71,50 @@ export async function benchApp(log: (text: string) => void): Promise<string> {
     });
     await new Promise<void>((resolve) => minimal.listen(0, '127.0.0.1', resolve));
     const port = (minimal.address() as { port: number }).port;
-    log('  minimal node:http server…');
-    results.push({ name: 'minimal node:http, same SQL, no tenancy', ...(await load(`http://127.0.0.1:${port}/projects`, {})) });
-    await new Promise((resolve) => minimal.close(resolve));
-    await minimalPool.end();
-
-    for (const fairness of [false, true]) {
-      const gate = fairness ? createFairnessGate(defaultFairnessConfig(poolSize, 2)) : undefined;
-      const app = await startReferenceApp({ databaseUrl: db.adminUrl, appRole, poolSize, ...(gate ? { fairness: gate } : {}), log: () => {} });
-      try {
-        const token = await app.mintToken(tenant.id, member!.user_id);
-        log(`  reference API (fairness ${fairness ? 'on' : 'off'})…`);
-        results.push({ name: `reference API, tenancy + RLS, fairness ${fairness ? 'on' : 'off'}`, ...(await load(`${app.url}/projects?limit=20`, { authorization: `Bearer ${token}` })) });
-      } finally {
-        await app.close();
-        gate?.close();
+    const app = await startReferenceApp({ databaseUrl: db.adminUrl, appRole, poolSize, log: () => {} });
+    const minimalSamples: Sample[] = [];
+    const appSamples: Sample[] = [];
+    try {
+      const token = await app.mintToken(tenant.id, member!.user_id);
+      for (let round = 1; round <= rounds; round++) {
+        log(`  round ${round}/${rounds}: minimal node:http server, then the reference API…`);
+        minimalSamples.push(await load(`http://127.0.0.1:${port}/projects`, {}));
+        appSamples.push(await load(`${app.url}/projects?limit=20`, { authorization: `Bearer ${token}` }));
       }
+    } finally {
+      await app.close();
+      await new Promise((resolve) => minimal.close(resolve));
+      await minimalPool.end();
+    }
+    const results = [median(minimalSamples, 'minimal node:http, same SQL, no tenancy'), median(appSamples, 'reference API, tenancy + RLS, fairness off')];
+
+    // One tenant flooding through the default fairness gate: throttled on purpose (the non-2xx
+    // are the gate at work), shown so the cost of the gate is not hidden.
+    const gate = createFairnessGate(defaultFairnessConfig(poolSize, 2));
+    const gated = await startReferenceApp({ databaseUrl: db.adminUrl, appRole, poolSize, fairness: gate, log: () => {} });
+    try {
+      const token = await gated.mintToken(tenant.id, member!.user_id);
+      log('  reference API (fairness on)…');
+      results.push(median([await load(`${gated.url}/projects?limit=20`, { authorization: `Bearer ${token}` })], 'reference API, tenancy + RLS, fairness on (one tenant flooding)'));
+    } finally {
+      await gated.close();
+      gate.close();
     }
     const base = results[0]!.rps;
     for (const r of results) log(`    ${r.name}: ${fmt(r.rps)} req/s, p99 ${r.p99} ms, non-2xx ${r.non2xx}`);
     return [
       '## Reference API vs a minimal server',
       '',
-      `\`GET /projects?limit=20\` for one tenant, ${connections} connections for ${seconds} s (autocannon in a separate process), pool of ${poolSize}, embedded PostgreSQL ${db.summary.serverVersion}, all on this machine.`,
+      `\`GET /projects?limit=20\` for one tenant, ${connections} connections per run (autocannon in a separate process), pool of ${poolSize}, embedded PostgreSQL ${db.summary.serverVersion}, all on this machine.`,
       'The minimal server runs the same SQL on a pool of the same size with no token, no transaction, no set_config and no RLS.',
       '',
-      '| server | req/s | p99 ms | non-2xx | ratio |',
-      '|---|---:|---:|---:|---:|',
-      ...results.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${r.p99} | ${r.non2xx} | ${(r.rps / base).toFixed(2)} |`),
+      `Median of ${rounds} alternating rounds of ${seconds} s each (every round's req/s in the rounds column).`,
       '',
-      `Goal: the reference API at ≥ 0.70 of the minimal server — **${(results[1]!.rps / base).toFixed(2)}** (fairness off), **${(results[2]!.rps / base).toFixed(2)}** (fairness on; a single tenant flooding is exactly what it throttles, so its non-2xx count is the gate at work).`,
+      '| server | req/s | rounds | p99 ms | non-2xx | ratio |',
+      '|---|---:|---|---:|---:|---:|',
+      ...results.map((r) => `| ${r.name} | ${fmt(r.rps)} | ${r.all.map((x) => fmt(x)).join(', ')} | ${r.p99} | ${r.non2xx} | ${(r.rps / base).toFixed(2)} |`),
+      '',
+      `Goal: the reference API at ≥ 0.70 of the minimal server — **${(results[1]!.rps / base).toFixed(2)}** (fairness off, ${results[1]!.rps / base >= 0.7 ? "met" : "NOT met"}). With fairness on, one tenant flooding is exactly what the gate throttles (its non-2xx are 429s by design), so that row is not a throughput figure; the noisy-neighbour experiment judges the gate.`,
     ].join('\n');
   } finally {
     await db.stop();

@@ -17,5 +17,7 @@ export default defineScenario({
   },
   seed: { tenants: 10, rowsPerTable: 20 },
   attacks: { runs: 1000, timeBudgetSeconds: 30 },
+  // The HTTP attacks drive tenantguard's own reference app (src/app/) on the seeded database.
+  http: { reference: true },
   gates: { failOn: 'high' },
 });

@@ -5,10 +5,11 @@ import { formatSelftest } from '../src/attacks/http/selftest-table.ts';
 import { runSelftest } from '../src/attacks/http/selftest.ts';
 import type { FlawName } from '../src/app/flaws.ts';
 import { startReferenceApp } from '../src/app/start-app.ts';
+import { referenceApi } from '../src/attacks/http/api.ts';
+import { buildHttpTarget } from '../src/attacks/http/build-target.ts';
 import { snapshotState } from '../src/attacks/http/db-state.ts';
 import { sendRequest } from '../src/attacks/http/exchange.ts';
 import { judgeWrites } from '../src/attacks/http/http-probe.ts';
-import { codecOf, readHttpTenants } from '../src/attacks/http/target.ts';
 import { inferTenancy } from '../src/catalog/infer-tenancy.ts';
 import { introspect } from '../src/catalog/introspect.ts';
 import { withClient } from '../src/db/connect.ts';
@@ -36,6 +37,10 @@ describe('tenantguard selftest', () => {
     expect(by['unverified-token']).toContain('http-token-tampering');
     expect(by['context-failure-ignored']).toContain('http-context-failure');
     expect(by['no-fairness']).toEqual(['http-no-throttling']);
+    // The concurrent model finds these on its own too.
+    expect(by['session-level-tenant']).toContain('http-concurrent-model');
+    expect(by['route-without-tenant']).toContain('http-concurrent-model');
+    expect(by['tenant-from-header']).toContain('http-concurrent-model');
     // Findings carry curl reproductions and a replay reference.
     for (const finding of result.flaws.flatMap((f) => f.findings)) {
       expect(finding.reproduction).toMatch(/curl -s/);
@@ -52,15 +57,15 @@ describe('HTTP write cases', () => {
     const url = await databaseWithSchema(server(), { files: scenario.schema }, 'httpwrites');
     const snapshot = await withClient(url, (c) => introspect(c));
     const manifest = await seedTenants(url, snapshot, inferTenancy(snapshot, scenario.tenancy).tenancy, { tenants: 2, rowsPerTable: 2, seed: 3 });
-    const tenants = await withClient(url, (c) => readHttpTenants(c, manifest));
-    const seeded = await withClient(url, (c) => snapshotState(c));
+    const base = await buildHttpTarget({ url: 'http://127.0.0.1:0', api: referenceApi, adminUrl: url, manifest, jwtSecret: 's' });
+    const seeded = await withClient(url, (c) => snapshotState(c, base.state));
     const attack = async (flaw?: FlawName) => {
       const app = await startReferenceApp({ databaseUrl: url, appRole: { name: 'tenantguard_app', password: 'tenantguard_app' }, jwtSecret: 's', ...(flaw ? { flaw } : {}) });
       try {
-        const target = { url: app.url, mintToken: app.mintToken, adminUrl: url, manifest, codec: codecOf(manifest), tenants, poolSize: 10 };
-        const token = await app.mintToken(tenants[0]!.id, tenants[0]!.user);
+        const target = { ...base, url: app.url };
+        const auth = await target.credentials(0);
         return await judgeWrites(target, 0, async () => [
-          await sendRequest(app.url, { method: 'POST', path: '/projects', token, tenant: 0, body: { name: 'planted', slug: 'planted', tenantId: tenants[1]!.id } }),
+          await sendRequest(app.url, { method: 'POST', path: '/projects', auth, tenant: 0, body: { name: 'planted', slug: 'planted', tenantId: target.tenants[1]!.id } }),
         ]);
       } finally {
         await app.close();
@@ -75,7 +80,7 @@ describe('HTTP write cases', () => {
     const fixed = await attack();
     expect(fixed.exchanges[0]!.status).toBe(400);
     expect(fixed.leak).toBeNull();
-    const after = await withClient(url, (c) => snapshotState(c));
+    const after = await withClient(url, (c) => snapshotState(c, base.state));
     expect(after.tables).toEqual(seeded.tables);
   }, 60_000);
 });

@@ -16,6 +16,8 @@ export function runFolderName(now = new Date()): string {
 export interface RunFolder {
   dir: string;
   serverLog: WriteStream;
+  /** The log of the app under HTTP attack (`app.log`), opened on its first line. */
+  appLog(): WriteStream;
   close(): Promise<void>;
 }
 
@@ -24,10 +26,16 @@ export function openRunFolder(out: string | undefined): RunFolder {
   const dir = resolve(out ?? join('reports', runFolderName()));
   mkdirSync(dir, { recursive: true });
   const serverLog = createWriteStream(join(dir, 'postgres.log'));
+  let appLog: WriteStream | undefined;
+  const end = (stream: WriteStream | undefined) => new Promise<void>((done) => (stream ? stream.end(done) : done()));
   return {
     dir,
     serverLog,
-    close: () => new Promise((done) => serverLog.end(done)),
+    appLog: () => (appLog ??= createWriteStream(join(dir, 'app.log'))),
+    close: async () => {
+      await end(serverLog);
+      await end(appLog);
+    },
   };
 }
 
@@ -51,6 +59,9 @@ export function progressPrinter(folder: RunFolder | null, quiet: boolean): OnEve
     switch (event.type) {
       case 'server-log':
         folder?.serverLog.write(`${redactCredentials(event.line)}\n`);
+        return;
+      case 'app-log':
+        folder?.appLog().write(`${redactCredentials(event.line)}\n`);
         return;
       case 'phase-start':
         lastDetail = '';

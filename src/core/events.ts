@@ -8,6 +8,7 @@ export type PhaseName =
   | 'seed'
   | 'audit'
   | 'attack'
+  | 'http'
   | 'load'
   | 'report';
 
@@ -18,7 +19,9 @@ export type RunEvent =
   | { type: 'progress'; phase: PhaseName; done: number; total: number; detail?: string }
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string }
-  | { type: 'server-log'; line: string };
+  | { type: 'server-log'; line: string }
+  /** A line the app under HTTP attack printed (its own log): to the run folder, not the console. */
+  | { type: 'app-log'; line: string };
 
 /** Receives run events. Must not throw. */
 export type OnEvent = (event: RunEvent) => void;

@@ -7,7 +7,7 @@ export const reportSchemaVersion = 1;
 
 /** Whether a phase ran, and why not. */
 export interface PhaseStatus {
-  phase: 'audit' | 'attack' | 'load';
+  phase: 'audit' | 'attack' | 'http' | 'load';
   status: 'ran' | 'not-run' | 'failed';
   reason?: string;
 }

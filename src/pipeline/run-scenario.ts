@@ -23,6 +23,7 @@ import type { DatabaseBackend, StartedDatabase } from '../db/database.ts';
 import { buildReport } from '../report/build-report.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { manifestFromDatabase, seedTenants } from '../seed/index.ts';
+import { runHttpPhase } from './http-phase.ts';
 import { toolInfo } from './tool-info.ts';
 
 /** Options of {@link runScenario}. */
@@ -52,7 +53,7 @@ export interface RunOutcome {
 }
 
 /** Phases that later issues add are reported as not run, never as passed. */
-function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit' | 'attack', ran: { audit: boolean; attack: boolean }, failed: boolean): PhaseStatus[] {
+function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit' | 'attack', ran: { audit: boolean; attack: boolean; http: boolean }, failed: boolean): PhaseStatus[] {
   const status = (phase: 'audit' | 'attack', enabled: boolean, partOf: boolean): PhaseStatus =>
     ran[phase]
       ? { phase, status: 'ran' }
@@ -60,6 +61,9 @@ function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit' | 'attack', ran
   return [
     status('audit', scenario.audit.enabled, mode !== 'attack'),
     status('attack', scenario.attacks.enabled, mode !== 'audit'),
+    ran.http
+      ? { phase: 'http', status: 'ran' }
+      : { phase: 'http', status: 'not-run', reason: !scenario.http ? 'the scenario describes no HTTP API (http section)' : mode === 'audit' ? 'not part of `tenantguard audit`' : !scenario.http.enabled || !scenario.attacks.enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' },
     { phase: 'load', status: 'not-run', reason: mode === 'run' ? (scenario.load.enabled ? 'not available in this version' : 'disabled in the scenario') : `not part of \`tenantguard ${mode}\`` },
   ];
 }
@@ -93,7 +97,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   let snapshot: CatalogSnapshot | null = null;
   let error: HarnessError | null = null;
   let results: CheckResult[] = [];
-  const ran = { audit: false, attack: false };
+  const ran = { audit: false, attack: false, http: false };
 
   const phase = async <T>(name: PhaseName, work: () => Promise<T>): Promise<T> => {
     throwIfAborted(signal);
@@ -170,6 +174,12 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
       markConfirmations(results, attackResults, attackProbes);
       results = [...results, ...attackResults];
       ran.attack = true;
+    }
+    throwIfAborted(signal);
+    if (mode !== 'audit' && scenario.attacks.enabled && scenario.http?.enabled && seeded) {
+      const httpResults = await phase('http', () => runHttpPhase({ scenario, adminUrl, tenancy: resolvedTenancy, manifest: seeded, runSeed: seed, onEvent, ...(signal ? { signal } : {}) }));
+      results = [...results, ...httpResults];
+      ran.http = true;
     }
     throwIfAborted(signal);
   } catch (caught) {

@@ -27,6 +27,8 @@ const reference: Omit<Scenario, 'file'> = {
   attacks: { enabled: true, runs: 1000, timeBudgetSeconds: 30 },
   load: { enabled: true, profile: 'short' },
   gates: { failOn: 'high' },
+  // `http: { reference: true }`: the reference app's own description.
+  http: expect.objectContaining({ enabled: true, app: { kind: 'reference' }, health: '/health', reads: ['/reports/summary', '/search/documents?q=tg'] }),
 };
 
 let dir: string;
@@ -75,6 +77,7 @@ describe('loadScenario', () => {
       file,
       schema: [join(dir, 'sql/schema.sql')],
       tenancy: { tenantColumns: null, tenantTable: null, appRole: null, context: null, subject: 'tenant' },
+      http: null,
     });
   });
 

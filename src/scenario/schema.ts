@@ -4,6 +4,27 @@ import * as z from 'zod';
 import { severities, type Severity } from '../core/check.ts';
 import { parseQualifiedName } from '../core/names.ts';
 import { formatIssues } from './format-issues.ts';
+import {
+  baseUrlProblem,
+  commandProblem,
+  commandWordProblem,
+  duplicateTables,
+  envNameProblems,
+  envNamePattern,
+  exactlyOne,
+  fixedPathRules,
+  headerNamePattern,
+  headerValueProblem,
+  httpMethods,
+  missingOperation,
+  operationRules,
+  pathProblem,
+  readRules,
+  shorthandProblem,
+  type FieldProblem,
+  type OperationKind,
+  type PathRules,
+} from './http-checks.ts';
 import type { ScenarioInput } from './types.ts';
 
 /**
@@ -66,17 +87,47 @@ function oneOrMore(item: z.ZodString, what: string, plural: string) {
 
 /** A file that must exist, relative to the scenario's folder; empty strings are left to `text`. */
 function filePath(baseDir: string) {
-  return text('a file path').refine((path) => path === '' || isFile(isAbsolute(path) ? path : resolve(baseDir, path)), {
+  return text('a file path').refine((path) => path === '' || isKind(isAbsolute(path) ? path : resolve(baseDir, path), 'file'), {
     error: (issue) => `file not found: ${String(issue.input)}`,
   });
 }
 
-function isFile(path: string): boolean {
+/** A folder that must exist, relative to the scenario's folder. */
+function directoryPath(baseDir: string) {
+  return text('a folder path').refine((path) => path === '' || isKind(isAbsolute(path) ? path : resolve(baseDir, path), 'directory'), {
+    error: (issue) => `folder not found: ${String(issue.input)}`,
+  });
+}
+
+function isKind(path: string, kind: 'file' | 'directory'): boolean {
   try {
-    return statSync(path).isFile();
+    const info = statSync(path);
+    return kind === 'file' ? info.isFile() : info.isDirectory();
   } catch {
     return false;
   }
+}
+
+/** Adds the problem `check` finds in a value of the right type, at the value's own path. */
+function checked<S extends z.ZodType>(schema: S, check: (value: z.output<S>) => string | undefined): S {
+  return schema.superRefine((value, ctx) => {
+    const message = check(value);
+    if (message) ctx.addIssue({ code: 'custom', message, input: value });
+  });
+}
+
+/**
+ * A check across the fields of an object or the items of a list. Unlike `.refine`, it runs
+ * even when a field is invalid, so its problem is reported with the others; so `check` sees
+ * the value as written and must not trust the fields' types.
+ */
+function across<T>(check: (value: Record<PropertyKey, unknown>) => FieldProblem[]) {
+  return z.superRefine<T>(
+    (value, ctx) => {
+      for (const problem of check(value as Record<PropertyKey, unknown>)) ctx.addIssue({ code: 'custom', path: problem.path, message: problem.message });
+    },
+    { when: (payload) => typeof payload.value === 'object' && payload.value !== null },
+  );
 }
 
 const tableName = text('a table name like schema.table').refine(
@@ -121,6 +172,124 @@ const subject = z.union(
   expected('"tenant" or { membershipTable, userColumn, tenantColumn? }'),
 );
 
+const strict = <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape, expected('an object'));
+
+/** A path template checked against `rules` (see `http-checks.ts`). */
+const pathTemplate = (rules: PathRules) => checked(text('a path like /api/notes'), (path) => pathProblem(path, rules));
+
+/** An operation: `"GET /api/notes/{id}"` or `{ method, path, body? }`. */
+function operation(kind: OperationKind) {
+  return z.union(
+    [
+      checked(z.string(), (shorthand) => shorthandProblem(shorthand, kind)),
+      strict({ method: oneOf(httpMethods), path: pathTemplate(operationRules(kind)), body: z.unknown().optional() }),
+    ],
+    expected('"METHOD /path" or { method, path, body? }'),
+  );
+}
+
+const resource = strict({
+  table: tableName,
+  idColumn: text('a column name').optional(),
+  createdIdField: text('a field of the JSON answer, like id or data.id').optional(),
+  list: operation('list').optional(),
+  get: operation('get').optional(),
+  create: operation('create').optional(),
+  update: operation('update').optional(),
+  delete: operation('delete').optional(),
+}).check(across(missingOperation));
+
+const envName = (what: string) => matching(what, envNamePattern, { secret: true });
+const headerName = matching('a header name like authorization', headerNamePattern);
+const authKinds = expected('{ kind: "jwt", secretEnv, ... } or { kind: "header", header, value | query }');
+
+const auth = z.discriminatedUnion(
+  'kind',
+  [
+    strict({
+      kind: z.literal('jwt'),
+      // The variable's name: a secret written here would end up in files, logs and reports.
+      secretEnv: envName('the name of an environment variable holding the secret (not the secret itself)'),
+      header: headerName.optional(),
+      scheme: z.string(expected('a scheme like Bearer, or "" for none')).regex(/^\S*$/, expected('a scheme like Bearer, or "" for none')).optional(),
+      algorithm: oneOf(['HS256', 'HS384', 'HS512']).optional(),
+      claims: z.record(z.string(), z.unknown(), expected('an object of claim templates')).optional(),
+      expiresInSeconds: wholeNumber(1, 31_536_000).optional(),
+    }),
+    strict({
+      kind: z.literal('header'),
+      header: headerName,
+      value: checked(text('a template like "{tenant}"'), headerValueProblem).optional(),
+      query: matching('SQL with $1 for the tenant id', /\$1(?!\d)/).optional(),
+    }).check(across((a) => exactlyOne(a, 'value (a template)', "query (SQL reading each tenant's value)"))),
+  ],
+  {
+    // The discriminator's issue carries the whole object: say what `kind` should be.
+    error: (issue) => {
+      const input = issue.input as { kind?: unknown } | undefined;
+      if (input === undefined) return 'required';
+      if (typeof input !== 'object' || input === null || Array.isArray(input)) return authKinds.error(issue);
+      return input.kind === undefined ? 'required ("jwt" or "header")' : `expected "jwt" or "header", got ${show(input.kind, false)}`;
+    },
+  },
+);
+
+/** The start command: argv checks and an environment whose names are checked too. */
+function start(baseDir: string) {
+  const seconds = expected('a number of seconds above 0, at most 600');
+  const words = z.array(checked(text('a word'), commandWordProblem), expected('a list')).min(1, expected('a program and its arguments'));
+  const value = z.union([z.string(), z.number(), z.boolean()], expected('a string, number or true/false'));
+  return strict({
+    command: z.union([checked(z.string(), commandProblem), words], expected('a command like "node server.mjs" or a list like [node, server.mjs]')),
+    cwd: directoryPath(baseDir).optional(),
+    env: z
+      .record(z.string(), value, expected('an object of variables'))
+      .check(across(envNameProblems))
+      .optional(),
+    ready: pathTemplate(fixedPathRules).optional(),
+    timeoutSeconds: z.number(seconds).positive(seconds).max(600, seconds).optional(),
+  });
+}
+
+/**
+ * Exactly one app to attack; the reference app describes itself, any other app must be
+ * described (auth and resources).
+ */
+function referenceOrDescribed(h: Record<PropertyKey, unknown>): FieldProblem[] {
+  const apps = ['baseUrl', 'start', 'reference'].filter((field) => (field === 'reference' ? h[field] === true : h[field] !== undefined));
+  if (apps.length !== 1) {
+    return [{ path: [], message: `expected exactly one of baseUrl (an app already running), start (a command that starts it) and reference: true (the shipped reference app), got ${apps.length === 0 ? 'none' : apps.join(' and ')}` }];
+  }
+  if (apps[0] === 'reference') {
+    return ['auth', 'resources', 'reads', 'tenantOverrides'].filter((field) => h[field] !== undefined).map((field) => ({ path: [field], message: 'not with reference: true (the reference app describes itself)' }));
+  }
+  return ['auth', 'resources'].filter((field) => h[field] === undefined).map((field) => ({ path: [field], message: 'required' }));
+}
+
+/** The `http` section: the user's API, as `http-types.ts` documents it. */
+function httpSchema(baseDir: string) {
+  return strict({
+    enabled: flag.optional(),
+    // Shown only when it holds no `@`: a URL with credentials would print the password.
+    baseUrl: checked(text('an http(s) URL like http://127.0.0.1:3000', { secret: true }), baseUrlProblem).optional(),
+    start: start(baseDir).optional(),
+    reference: flag.optional(),
+    health: pathTemplate(fixedPathRules).optional(),
+    auth: auth.optional(),
+    resources: z
+      .array(resource, expected('a list of resources'))
+      .min(1, expected('at least one resource'))
+      .check(across(duplicateTables))
+      .optional(),
+    reads: z.array(pathTemplate(readRules), expected('a list of paths')).optional(),
+    tenantOverrides: strict({
+      headers: z.array(headerName, expected('a list of header names')).optional(),
+      bodyFields: z.array(text('a field name'), expected('a list of field names')).optional(),
+      queryParams: z.array(text('a query parameter name'), expected('a list of parameter names')).optional(),
+    }).optional(),
+  }).check(across(referenceOrDescribed));
+}
+
 /**
  * The validator of a scenario as written. Schema and seed files are checked to exist,
  * relative to `baseDir` (the scenario file's folder).
@@ -131,7 +300,7 @@ export function scenarioInputSchema(baseDir: string) {
   const rowCount = () => wholeNumber(rowLimits.min, rowLimits.max);
   const rows = z.union([rowCount(), z.record(z.string(), rowCount(), expected('an object'))], expected(`a whole number from 0 to ${rowLimits.max} or { table: rows }`));
   const seconds = expected(`a number of seconds above 0, at most ${budget.max}`);
-  const object = <S extends z.ZodRawShape>(shape: S) => z.strictObject(shape, expected('an object'));
+  const object = strict;
   return object({
     name: text('a non-empty name').max(100, expected('a name of at most 100 characters')).optional(),
     schema: files(),
@@ -176,6 +345,7 @@ export function scenarioInputSchema(baseDir: string) {
     }).optional(),
     load: object({ enabled: flag.optional(), profile: oneOf(['short', 'soak']).optional() }).optional(),
     gates: object({ failOn: oneOf(severities as readonly Severity[] as [Severity, ...Severity[]]).optional() }).optional(),
+    http: httpSchema(baseDir).optional(),
   });
 }
 

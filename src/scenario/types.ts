@@ -1,4 +1,5 @@
 import type { Severity } from '../core/check.ts';
+import type { HttpInput, ScenarioHttp } from './http-types.ts';
 
 /**
  * A scenario as users write it (`defineScenario({...})`, JSON or YAML). Everything but
@@ -20,6 +21,8 @@ export interface ScenarioInput {
   attacks?: { enabled?: boolean; runs?: number; timeBudgetSeconds?: number };
   load?: { enabled?: boolean; profile?: 'short' | 'soak' };
   gates?: GatesInput;
+  /** The application's own HTTP API, for the HTTP attacks (see `http-types.ts`). */
+  http?: HttpInput;
 }
 
 /** How the application is multi-tenant. */
@@ -103,4 +106,6 @@ export interface Scenario {
   attacks: { enabled: boolean; runs: number; timeBudgetSeconds: number };
   load: { enabled: boolean; profile: 'short' | 'soak' };
   gates: { failOn: Severity };
+  /** The application's HTTP API, or null when the scenario describes none. */
+  http: ScenarioHttp | null;
 }

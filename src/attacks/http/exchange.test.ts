@@ -5,7 +5,7 @@ import { routeOf } from './http-probe.ts';
 import { unsettable } from './probes/http-context-failure.ts';
 
 const codec = new CanaryCodec(11, 3);
-const exchange = (tenant: number, body: string, path = '/projects'): HttpExchange => ({ request: { method: 'GET', path, token: 't', tenant }, status: 200, headers: '', body });
+const exchange = (tenant: number, body: string, path = '/projects'): HttpExchange => ({ request: { method: 'GET', path, auth: { authorization: 'Bearer t' }, tenant }, status: 200, headers: '', body });
 
 describe('HTTP oracle', () => {
   it('flags another tenant’s canary in a body, not the attacker’s own', () => {
@@ -17,6 +17,13 @@ describe('HTTP oracle', () => {
     const id = codec.uuid(1, 5);
     expect(foreignCanaries(codec, exchange(0, JSON.stringify({ error: `no ${id}` }), `/projects/${id}`))).toEqual([]);
     expect(foreignCanaries(codec, exchange(0, JSON.stringify({ id, name: codec.token(1, 9) }), `/projects/${id}`)).map((h) => h.canary)).toEqual([codec.token(1, 9)]);
+  });
+
+  it('ignores canaries inside the attacker’s own token payload', () => {
+    const payload = Buffer.from(JSON.stringify({ tid: codec.uuid(1, 0) })).toString('base64url');
+    const spec = { method: 'GET' as const, path: '/projects', auth: { authorization: `Bearer h.${payload}.s` }, tenant: 0 };
+    expect(foreignCanaries(codec, { request: spec, status: 401, headers: '', body: `bad tenant ${codec.uuid(1, 0)}` })).toEqual([]);
+    expect(curlScript('http://h', [{ request: spec, status: 401, headers: '', body: '' }])).toContain(`-H 'authorization: Bearer h.${payload}.s'`);
   });
 
   it('scans headers too', () => {

@@ -1,16 +1,21 @@
 import type { CanaryCodec, CanaryHit } from '../../core/canary.ts';
+import type { HttpMethod } from './api.ts';
 
 /** One HTTP request an attack sends. `tenant` is the tenant whose credentials the attacker really holds. */
 export interface HttpRequestSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: HttpMethod;
   path: string;
-  token?: string;
+  /** The headers that authenticate it (a bearer token, an API key): shown in reproductions. */
+  auth?: Record<string, string>;
+  /** Other headers (tenant overrides). */
   headers?: Record<string, string>;
   body?: unknown;
   /** Index of the attacker's own tenant: canaries of any other tenant in the answer are a leak. */
   tenant: number;
   /** Requests with the same burst number were sent concurrently. */
   burst?: number;
+  /** The route template (`GET /projects/{id}`), for findings; else derived from the path. */
+  route?: string;
 }
 
 /** A request and what came back. */
@@ -24,7 +29,7 @@ export interface HttpExchange {
 
 /** Sends one request; network errors become status 0 with the message as body. */
 export async function sendRequest(url: string, spec: HttpRequestSpec): Promise<HttpExchange> {
-  const headers: Record<string, string> = { ...(spec.token !== undefined ? { authorization: `Bearer ${spec.token}` } : {}), ...spec.headers };
+  const headers: Record<string, string> = { ...spec.auth, ...spec.headers };
   if (spec.body !== undefined) headers['content-type'] = 'application/json';
   try {
     const response = await fetch(`${url}${spec.path}`, { method: spec.method, headers, body: spec.body === undefined ? undefined : JSON.stringify(spec.body) });
@@ -40,20 +45,24 @@ export function sendBurst(url: string, specs: HttpRequestSpec[], burst: number):
   return Promise.all(specs.map((s) => sendRequest(url, { ...s, burst })));
 }
 
-/** The decoded payload of a JWT-shaped token, as text ('' when it does not decode). */
-export function tokenPayloadText(token: string | undefined): string {
-  const part = token?.split('.')[1];
-  if (!part) return '';
-  try {
-    return Buffer.from(part, 'base64url').toString('utf8');
-  } catch {
-    return '';
-  }
+/** The decoded segments of every JWT-shaped word in a header value, as text ('' when none decode). */
+export function tokenPayloadText(value: string | undefined): string {
+  const parts = (value ?? '').split(/\s+/).flatMap((word) => (word.includes('.') ? word.split('.') : []));
+  return parts.map((part) => Buffer.from(part, 'base64url').toString('utf8')).join('\n');
 }
 
-/** Everything the attacker sent, as text: its own canaries echoed back are not a leak. */
+/** Everything the attacker sent, as text (token payloads decoded): its own canaries echoed back are not a leak. */
 export function sentText(spec: HttpRequestSpec): string {
-  return [spec.path, JSON.stringify(spec.headers ?? {}), JSON.stringify(spec.body ?? null), tokenPayloadText(spec.token)].join('\n');
+  const auth = Object.values(spec.auth ?? {});
+  return [decodeURIComponentSafe(spec.path), JSON.stringify(spec.auth ?? {}), JSON.stringify(spec.headers ?? {}), JSON.stringify(spec.body ?? null), ...auth.map(tokenPayloadText)].join('\n');
+}
+
+function decodeURIComponentSafe(text: string): string {
+  try {
+    return `${text}\n${decodeURIComponent(text)}`;
+  } catch {
+    return text;
+  }
 }
 
 /** Canaries of tenants other than the attacker's in an answer, leaving out those the attacker sent. */
@@ -73,8 +82,7 @@ export function curlScript(url: string, exchanges: readonly HttpExchange[]): str
   for (const { request: r, status } of exchanges) {
     if (burst !== undefined && r.burst !== burst) lines.push('wait');
     const parts = ['curl -s', `-X ${r.method}`];
-    if (r.token !== undefined) parts.push(`-H ${shellQuote(`Authorization: Bearer ${r.token}`)}`);
-    for (const [k, v] of Object.entries(r.headers ?? {})) parts.push(`-H ${shellQuote(`${k}: ${v}`)}`);
+    for (const [k, v] of Object.entries({ ...r.auth, ...r.headers })) parts.push(`-H ${shellQuote(`${k}: ${v}`)}`);
     if (r.body !== undefined) parts.push(`-H 'content-type: application/json'`, `-d ${shellQuote(JSON.stringify(r.body))}`);
     parts.push(shellQuote(`${url}${r.path}`));
     lines.push(`${parts.join(' ')}${r.burst !== undefined ? ' &' : ''}   # tenant #${r.tenant}, got ${status}`);

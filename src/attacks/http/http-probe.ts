@@ -27,13 +27,21 @@ export interface HttpRun {
 /** An HTTP attack: an arbitrary over the target's tenants and a case that returns evidence. */
 export interface HttpProbe<C = unknown> {
   meta: CheckMeta & { kind: 'attack' };
-  /** Null when the target gives this probe nothing to do (e.g. one tenant). */
-  arbitrary(target: HttpTarget): fc.Arbitrary<C> | null;
+  /**
+   * Null when the target gives this probe nothing to do (e.g. one tenant). `replayHint` is
+   * what {@link HttpProbe.replayHint} returned for the case being replayed.
+   */
+  arbitrary(target: HttpTarget, replayHint?: string): fc.Arbitrary<C> | null;
   execute(c: C, target: HttpTarget): Promise<HttpRun>;
+  /**
+   * What a replay needs beside the seed and path (fast-check's command replay path): kept in
+   * the finding's replay path after an `@`, handed back to `arbitrary`.
+   */
+  replayHint?(c: C): string | undefined;
 }
 
 /** Defines an HTTP probe (kind `attack`). */
-export function defineHttpProbe<C>(probe: { meta: Omit<CheckMeta, 'kind'>; arbitrary: HttpProbe<C>['arbitrary']; execute: HttpProbe<C>['execute'] }): HttpProbe<C> {
+export function defineHttpProbe<C>(probe: Omit<HttpProbe<C>, 'meta'> & { meta: Omit<CheckMeta, 'kind'> }): HttpProbe<C> {
   return { ...probe, meta: { ...probe.meta, kind: 'attack' } };
 }
 
@@ -42,12 +50,17 @@ export function routeOf(method: string, path: string): string {
   return `${method} ${path.split('?')[0]!.replace(/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi, ':id')}`;
 }
 
+/** The route of a request: its template when the probe filled one, else the path's pattern. */
+export function routeOfSpec(spec: { method: string; path: string; route?: string }): string {
+  return spec.route ?? routeOf(spec.method, spec.path);
+}
+
 /** The first exchange that carries another tenant's canary, as a leak. */
 export function readLeak(target: HttpTarget, exchanges: readonly HttpExchange[]): HttpLeak | null {
   for (const exchange of exchanges) {
     const hits = foreignCanaries(target.codec, exchange);
     if (hits.length === 0) continue;
-    const route = routeOf(exchange.request.method, exchange.request.path);
+    const route = routeOfSpec(exchange.request);
     const first = hits[0]!;
     const at = exchange.body.indexOf(first.canary);
     return {
@@ -69,10 +82,10 @@ export function readLeak(target: HttpTarget, exchanges: readonly HttpExchange[])
  */
 export async function judgeWrites(target: HttpTarget, attacker: number, send: () => Promise<HttpExchange[]>): Promise<HttpRun> {
   return withClient(target.adminUrl, async (client) => {
-    const before = await snapshotState(client);
+    const before = await snapshotState(client, target.state);
     const exchanges = await send();
-    const after = await snapshotState(client);
-    await restoreState(client, before, after);
+    const after = await snapshotState(client, target.state);
+    await restoreState(client, target.state, before, after);
     const attackerId = target.tenants[attacker]!.id;
     const changed = [...changedTenants(before, after)].filter(([tenant]) => tenant !== attackerId);
     const read = readLeak(target, exchanges);
@@ -85,8 +98,8 @@ export async function judgeWrites(target: HttpTarget, attacker: number, send: ()
       leak: {
         attacker,
         victim,
-        route: routeOf(last.request.method, last.request.path),
-        what: `requests of tenant #${attacker} changed rows of tenant #${victim ?? victimId} in ${tables.map((t) => `public.${t}`).join(', ')} (restored)`,
+        route: routeOfSpec(last.request),
+        what: `requests of tenant #${attacker} changed rows of tenant #${victim ?? victimId} in ${tables.join(', ')} (restored)`,
         canaries: [],
         excerpt: exchanges.map((e) => `${e.request.method} ${e.request.path} → ${e.status} ${e.body.slice(0, 120)}`).join('\n'),
       },

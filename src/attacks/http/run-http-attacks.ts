@@ -49,7 +49,7 @@ function toFinding(probe: HttpProbe<any>, target: HttpTarget, run: HttpRun, runS
       canaries: leak.canaries,
       excerpt: leak.excerpt,
     },
-    reproduction: [`# tenantguard reproduction: ${probe.meta.id} (run seed ${runSeed}, probe seed ${seed}, path ${path}); the app's port is this run's and the tokens expire in an hour`, `# ${leak.what}`, curlScript(target.url, run.exchanges)].join('\n'),
+    reproduction: [`# tenantguard reproduction: ${probe.meta.id} (run seed ${runSeed}, probe seed ${seed}, path ${path}); the app's port and the credentials are this run's (tokens expire)`, `# ${leak.what}`, curlScript(target.url, run.exchanges)].join('\n'),
     replay: { seed: runSeed, path, command: `${replayPrefix} --seed ${runSeed} --probe ${probe.meta.id} --path ${path}` },
   };
 }
@@ -69,7 +69,10 @@ export async function runHttpAttacks(target: HttpTarget, options: HttpAttackOpti
     if (options.signal?.aborted) break;
     const began = performance.now();
     try {
-      const arbitrary = probe.arbitrary(target);
+      // A recorded path may carry the probe's replay hint after an `@` (see HttpProbe.replayHint).
+      const at = options.path?.indexOf('@') ?? -1;
+      const fcPath = at >= 0 ? options.path!.slice(0, at) : options.path;
+      const arbitrary = probe.arbitrary(target, at >= 0 ? options.path!.slice(at + 1) : undefined);
       if (!arbitrary) {
         results.push({ meta: probe.meta, verdict: 'pass', findings: [], durationMs: 0, stats: { runs: 0, applicable: 0 } });
         continue;
@@ -87,7 +90,7 @@ export async function runHttpAttacks(target: HttpTarget, options: HttpAttackOpti
       const details = await fc.check(property, {
         seed,
         numRuns: runs,
-        ...(options.path ? { path: options.path } : {}),
+        ...(fcPath ? { path: fcPath } : {}),
         ...(Number.isFinite(deadline) ? { interruptAfterTimeLimit: Math.max(1, deadline - Date.now()), markInterruptAsFailure: false } : {}),
       });
       if (details.errorInstance && !(details.failed && last)) throw details.errorInstance;
@@ -96,7 +99,9 @@ export async function runHttpAttacks(target: HttpTarget, options: HttpAttackOpti
         // Once more, so the evidence is exactly the minimal case's.
         const again = await probe.execute(details.counterexample[0], target);
         const run = again.leak ? again : last!;
-        const finding = toFinding(probe, target, run, options.runSeed, details.counterexamplePath, details.numShrinks, options.replayPrefix ?? 'tenantguard selftest');
+        const hint = probe.replayHint?.(details.counterexample[0]);
+        const path = hint ? `${details.counterexamplePath}@${hint}` : details.counterexamplePath;
+        const finding = toFinding(probe, target, run, options.runSeed, path, details.numShrinks, options.replayPrefix ?? 'tenantguard selftest');
         findings.push(finding);
         options.onFinding?.(finding);
       }

@@ -12,11 +12,13 @@ import { embeddedBackend } from '../../db/backends/embedded.ts';
 import { withClient } from '../../db/connect.ts';
 import { loadScenario } from '../../scenario/load-scenario.ts';
 import { seedTenants } from '../../seed/seed-tenants.ts';
+import { referenceApi } from './api.ts';
+import { buildHttpTarget } from './build-target.ts';
 import { restoreState, snapshotState } from './db-state.ts';
 import { httpProbes } from './registry.ts';
 import { runHttpAttacks } from './run-http-attacks.ts';
-import { codecOf, readHttpTenants, type HttpTarget } from './target.ts';
-import { floodReports, judgeFlood, type FloodOutcome } from './throttling.ts';
+import type { HttpTarget } from './target.ts';
+import { floodReports, floodTenant, judgeFlood, type FloodOutcome } from './throttling.ts';
 
 /**
  * The self-test: the harness attacks the reference app in the clean configuration and with
@@ -78,23 +80,34 @@ export interface SelftestResult {
 
 const secret = 'tenantguard-selftest-secret';
 
-function targetOf(app: ReferenceApp, options: SelftestDatabaseOptions, tenants: HttpTarget['tenants'], poolSize: number): HttpTarget {
-  return { url: app.url, mintToken: app.mintToken, adminUrl: options.adminUrl, manifest: options.manifest, codec: codecOf(options.manifest), tenants, poolSize };
+/**
+ * What every configuration shares: the target built once from the manifest (its url and pool
+ * are each configuration's app's), and the tenant that floods.
+ */
+interface SelftestContext {
+  options: SelftestDatabaseOptions;
+  base: HttpTarget;
+  flooder: number;
 }
 
-async function floodWithGate(options: SelftestDatabaseOptions, tenants: HttpTarget['tenants'], flaw: FlawName | null): Promise<{ target: HttpTarget; flood: FloodOutcome }> {
+function targetOf(ctx: SelftestContext, app: ReferenceApp, poolSize: number): HttpTarget {
+  return { ...ctx.base, url: app.url, poolSize };
+}
+
+async function floodWithGate(ctx: SelftestContext, flaw: FlawName | null): Promise<{ target: HttpTarget; flood: FloodOutcome }> {
   const poolSize = 10;
   const fairness = createFairnessGate(defaultFairnessConfig(poolSize, availableParallelism()));
-  const app = await startReferenceApp({ databaseUrl: options.adminUrl, appRole: options.appRole, jwtSecret: secret, poolSize, fairness, ...(flaw ? { flaw } : {}) });
+  const app = await startReferenceApp({ databaseUrl: ctx.options.adminUrl, appRole: ctx.options.appRole, jwtSecret: secret, poolSize, fairness, ...(flaw ? { flaw } : {}) });
   try {
-    const target = targetOf(app, options, tenants, poolSize);
-    return { target, flood: await floodReports(target) };
+    const target = targetOf(ctx, app, poolSize);
+    return { target, flood: await floodReports(target, { tenant: ctx.flooder }) };
   } finally {
     await app.close();
   }
 }
 
-async function runConfig(options: SelftestDatabaseOptions, tenants: HttpTarget['tenants'], flaw: FlawName | null, baseline: FloodOutcome | null): Promise<SelftestConfigOutcome> {
+async function runConfig(ctx: SelftestContext, flaw: FlawName | null, baseline: FloodOutcome | null): Promise<SelftestConfigOutcome> {
+  const { options } = ctx;
   const began = performance.now();
   const poolSize = options.poolSize ?? 2;
   const findings: Finding[] = [];
@@ -110,7 +123,7 @@ async function runConfig(options: SelftestDatabaseOptions, tenants: HttpTarget['
   let results: CheckResult[];
   try {
     const probes = options.probe ? httpProbes.filter((p) => p.meta.id === options.probe) : httpProbes;
-    results = await runHttpAttacks(targetOf(app, options, tenants, poolSize), {
+    results = await runHttpAttacks(targetOf(ctx, app, poolSize), {
       probes,
       runSeed: options.runSeed,
       runs: options.runs ?? 40,
@@ -128,7 +141,7 @@ async function runConfig(options: SelftestDatabaseOptions, tenants: HttpTarget['
   }
   if (!options.probe || options.probe === 'http-no-throttling') {
     const floodStarted = performance.now();
-    const { target, flood } = await floodWithGate(options, tenants, flaw);
+    const { target, flood } = await floodWithGate(ctx, flaw);
     const finding = baseline ? judgeFlood(target, flood, baseline) : null;
     if (finding) {
       findings.push(finding);
@@ -144,41 +157,49 @@ async function runConfig(options: SelftestDatabaseOptions, tenants: HttpTarget['
 export async function runSelftestOnDatabase(options: SelftestDatabaseOptions): Promise<SelftestResult> {
   const began = performance.now();
   const say = options.onLine ?? (() => {});
-  let tenants = await withClient(options.adminUrl, (client) => readHttpTenants(client, options.manifest));
+  const ids = options.manifest.tenants.map((t) => t.id);
+  const readPlans = () =>
+    withClient(options.adminUrl, async (client) => {
+      const { rows } = await client.query<{ id: string; plan: string }>('select id::text as id, plan from public.tenants where id = any($1::uuid[])', [ids]);
+      return ids.map((id) => rows.find((r) => r.id === id)?.plan ?? 'free');
+    });
+  const plans = await readPlans();
   // The gate pushes back on a 20-connection flood only within a small plan's queue (free: 1
   // slot, 8 queued); larger plans absorb it. Without a free tenant in the seed, one tenant is
   // moved to the free plan for the self-test and moved back after.
-  const moved = tenants.some((t) => t.plan === 'free') ? null : tenants[0];
+  const moved = plans.includes('free') ? null : { index: 0, id: ids[0]!, plan: plans[0]! };
   const setPlan = (id: string, plan: string) => withClient(options.adminUrl, (client) => client.query('update public.tenants set plan = $2 where id = $1', [id, plan]));
   if (moved) {
     await setPlan(moved.id, 'free');
-    tenants = tenants.map((t) => (t === moved ? { ...t, plan: 'free' } : t));
+    plans[moved.index] = 'free';
     say(`tenant #${moved.index} moved from plan ${moved.plan} to free for the flood (restored after)`);
   }
   try {
-    return await selftestConfigs(options, tenants, began, say);
+    const base = await buildHttpTarget({ url: 'http://127.0.0.1:0', api: referenceApi, adminUrl: options.adminUrl, manifest: options.manifest, jwtSecret: secret });
+    return await selftestConfigs({ options, base, flooder: floodTenant(plans) }, began, say);
   } finally {
     if (moved) await setPlan(moved.id, moved.plan);
   }
 }
 
-async function selftestConfigs(options: SelftestDatabaseOptions, tenants: HttpTarget['tenants'], began: number, say: (line: string) => void): Promise<SelftestResult> {
-  const seeded = await withClient(options.adminUrl, (client) => snapshotState(client));
+async function selftestConfigs(ctx: SelftestContext, began: number, say: (line: string) => void): Promise<SelftestResult> {
+  const { options, base } = ctx;
+  const seeded = await withClient(options.adminUrl, (client) => snapshotState(client, base.state));
   const settle = async () =>
     withClient(options.adminUrl, async (client) => {
-      const restored = await restoreState(client, seeded, await snapshotState(client));
+      const restored = await restoreState(client, base.state, seeded, await snapshotState(client, base.state));
       if (restored.length > 0) say(`  restored ${restored.join(', ')} to the seeded state`);
     });
   // The secure app behind the default gate, flooded: the throttling that no-fairness must lack.
-  const { flood: baseline } = await floodWithGate(options, tenants, null);
+  const { flood: baseline } = await floodWithGate(ctx, null);
   say(`baseline flood on the secure app with the fairness gate: ${baseline.rejected}/${baseline.requests} turned away`);
-  const clean = await runConfig(options, tenants, null, baseline);
+  const clean = await runConfig(ctx, null, baseline);
   await settle();
   say(`clean: ${clean.findings.length} finding(s)`);
   const flaws: SelftestConfigOutcome[] = [];
   for (const flaw of options.flaws ?? flawNames) {
     if (options.signal?.aborted) break;
-    const outcome = await runConfig(options, tenants, flaw, baseline);
+    const outcome = await runConfig(ctx, flaw, baseline);
     await settle();
     say(`${flaw}: ${outcome.findings.length > 0 ? `detected by ${outcome.detectedBy.join(', ')}` : 'NOT detected'}`);
     flaws.push(outcome);

@@ -1,24 +1,29 @@
-import { CanaryCodec } from '../../core/canary.ts';
+import { CanaryCodec, maxCanariesPerTenant } from '../../core/canary.ts';
 import type { SeedManifest } from '../../core/manifest.ts';
-import type { SqlClient } from '../../core/sql.ts';
+import type { ApiOperation, ApiResource, HttpApi } from './api.ts';
+import type { CredentialsFn } from './credentials.ts';
+import type { StatePlan } from './db-state.ts';
+import type { TemplateValues } from './template.ts';
 
-/** One seeded tenant as the HTTP attacks see it: its ids, a member, and a few row ids per route. */
+/** One seeded tenant as the HTTP attacks see it: its id, a member, and its rows per resource. */
 export interface HttpTenant {
   index: number;
   id: string;
+  /** A member of the tenant, the value of `{user}` ('' when the manifest names none). */
   user: string;
-  plan: string;
-  projects: { id: string; slug: string }[];
-  documents: string[];
-  invoices: string[];
+  /** Per resource (in `api.resources` order): the `{id}` values of the tenant's seeded rows. */
+  ids: string[][];
+  /** Per resource: one of the tenant's rows, every column as text (`{row.<column>}`); null when none. */
+  samples: (Record<string, string> | null)[];
 }
 
-/** A running app to attack, with the ground truth of its seeded database. */
+/** A running app to attack, described by `api`, with the ground truth of its seeded database. */
 export interface HttpTarget {
   /** `http://host:port`, no trailing slash. */
   url: string;
-  /** Mints a token with the app's own secret (the attacker's legitimate credentials). */
-  mintToken(tenantId: string, userId: string, options?: { expiresInSeconds?: number; secret?: string }): Promise<string>;
+  api: HttpApi;
+  /** Headers that authenticate a request as a tenant: the attacker's legitimate credentials, or (with options) tampered ones. */
+  credentials: CredentialsFn;
   /** Admin connection string: reads ground truth, snapshots and restores rows (never sent anywhere). */
   adminUrl: string;
   manifest: SeedManifest;
@@ -26,33 +31,39 @@ export interface HttpTarget {
   tenants: HttpTenant[];
   /** Connections in the app's pool: bursts are sized to it. */
   poolSize: number;
-}
-
-/** Reads, as the admin, a few row ids per tenant from the tables behind the app's routes. */
-export async function readHttpTenants(client: SqlClient, manifest: SeedManifest, perTenant = 4): Promise<HttpTenant[]> {
-  const ids = manifest.tenants.map((t) => t.id);
-  const q = async <R>(sql: string): Promise<R[]> => (await client.query(sql, sql.includes('$2') ? [ids, perTenant] : [ids])).rows as R[];
-  const pick = `from unnest($1::uuid[]) with ordinality as t(id, n)`;
-  // One client: the queries run one after another.
-  const base = await q<{ id: string; user: string | null; plan: string }>(
-      `select t.id::text as id, (select m.user_id::text from public.memberships m where m.tenant_id = t.id order by m.user_id limit 1) as "user",
-              (select plan from public.tenants x where x.id = t.id) as plan ${pick} order by t.n`,
-  );
-  const projects = await q<{ tenant: string; id: string; slug: string }>(`select t.id::text as tenant, p.id::text as id, p.slug ${pick} cross join lateral (select id, slug from public.projects p where p.tenant_id = t.id order by id limit $2) p`);
-  const documents = await q<{ tenant: string; id: string }>(`select t.id::text as tenant, d.id::text as id ${pick} cross join lateral (select id from public.documents d where d.tenant_id = t.id order by id limit $2) d`);
-  const invoices = await q<{ tenant: string; id: string }>(`select t.id::text as tenant, i.id::text as id ${pick} cross join lateral (select id from public.invoices i where i.tenant_id = t.id order by id limit $2) i`);
-  return manifest.tenants.map((t, n) => ({
-    index: t.index,
-    id: t.id,
-    user: base[n]?.user ?? t.users?.[0] ?? 'anonymous',
-    plan: base[n]?.plan ?? 'free',
-    projects: projects.filter((p) => p.tenant === t.id).map(({ id, slug }) => ({ id, slug })),
-    documents: documents.filter((d) => d.tenant === t.id).map((d) => d.id),
-    invoices: invoices.filter((i) => i.tenant === t.id).map((i) => i.id),
-  }));
+  /** What the write judge snapshots and restores (db-state.ts). */
+  state: StatePlan;
 }
 
 /** The codec that decodes this manifest's canaries. */
 export function codecOf(manifest: SeedManifest): CanaryCodec {
   return new CanaryCodec(manifest.runSeed, manifest.tenants.length);
+}
+
+/** Counters of `{marker}` canaries start here, far above any seeded canary's. */
+const markerBase = maxCanariesPerTenant - 1_000_000;
+
+/**
+ * The `n`-th marker of a tenant: a canary nothing was seeded with, so a row a case creates
+ * is traceable to its tenant. Each case counts from 0: the rows of earlier cases are gone
+ * (restored), and the same case always sends the same markers (exact replay).
+ */
+export function markerOf(target: HttpTarget, tenant: number, n: number): string {
+  return target.codec.token(tenant, markerBase + (n % 1_000_000));
+}
+
+/** The template values of a tenant acting on a resource (its sample row for `{row.x}`). */
+export function valuesOf(target: HttpTarget, tenant: number, resource?: number, extra: Partial<TemplateValues> = {}): TemplateValues {
+  const t = target.tenants[tenant]!;
+  return { tenant: t.id, user: t.user, row: resource === undefined ? null : (t.samples[resource] ?? null), ...extra };
+}
+
+/** Indexes of the resources that have an operation. */
+export function resourcesWith(api: HttpApi, op: 'list' | 'get' | 'create' | 'update' | 'delete'): number[] {
+  return api.resources.flatMap((r, i) => (r[op] ? [i] : []));
+}
+
+/** Read-only paths whose answers must only carry the caller's data: every list, then `reads`. */
+export function readOperations(api: HttpApi): ApiOperation[] {
+  return [...api.resources.flatMap((r: ApiResource) => (r.list ? [r.list] : [])), ...api.reads.map((path): ApiOperation => ({ method: 'GET', path }))];
 }

@@ -11,6 +11,8 @@ export interface FloodOptions {
   connections?: number;
   /** The heavy route (default `/reports/summary`). */
   path?: string;
+  /** The flooding tenant (index; default 0): one on the cheapest plan, so a working gate is sure to push back. */
+  tenant?: number;
 }
 
 /** How a flood went: how many requests were turned away (429/503) and all statuses. */
@@ -22,20 +24,19 @@ export interface FloodOutcome {
   spec: HttpRequestSpec;
 }
 
-/** The tenant on the cheapest plan (smallest budgets), so a working gate is sure to push back. */
-export function floodTenant(target: HttpTarget): number {
+/** The index of the first tenant on the cheapest of the reference app's plans (smallest budgets). */
+export function floodTenant(plans: readonly string[]): number {
   const order = ['free', 'pro', 'enterprise'];
   const rank = (plan: string) => (order.includes(plan) ? order.indexOf(plan) : order.length);
-  return [...target.tenants].sort((a, b) => rank(a.plan) - rank(b.plan) || a.index - b.index)[0]?.index ?? 0;
+  return plans.map((plan, index) => ({ plan, index })).sort((a, b) => rank(a.plan) - rank(b.plan) || a.index - b.index)[0]?.index ?? 0;
 }
 
 /** One tenant floods the heavy report: `requests` requests over `connections` closed loops. */
 export async function floodReports(target: HttpTarget, options: FloodOptions = {}): Promise<FloodOutcome> {
   const requests = options.requests ?? 200;
   const connections = options.connections ?? 20;
-  const tenant = floodTenant(target);
-  const t = target.tenants[tenant]!;
-  const spec: HttpRequestSpec = { method: 'GET', path: options.path ?? '/reports/summary', token: await target.mintToken(t.id, t.user), tenant };
+  const tenant = options.tenant ?? 0;
+  const spec: HttpRequestSpec = { method: 'GET', path: options.path ?? '/reports/summary', auth: await target.credentials(tenant), tenant };
   const statuses: Record<number, number> = {};
   let next = 0;
   await Promise.all(

@@ -1,7 +1,9 @@
 import * as fc from 'fast-check';
-import { defineHttpProbe, readLeak, routeOf } from '../http-probe.ts';
+import { defineHttpProbe, readLeak, routeOfSpec } from '../http-probe.ts';
 import { sendRequest } from '../exchange.ts';
-import { readRoutes } from './pairs.ts';
+import { readOperations, valuesOf } from '../target.ts';
+import { fillOperation, usesPlaceholder } from '../template.ts';
+import { specOf } from './pairs.ts';
 
 interface ContextCase {
   tenant: number;
@@ -30,20 +32,21 @@ export const httpContextFailure = defineHttpProbe<ContextCase>({
     remediation: 'Treat a failed tenant context as a failed request: abort the transaction and answer 5xx, never run the queries anyway.',
   },
   arbitrary: (target) => {
-    if (target.tenants.length === 0) return null;
+    const reads = readOperations(target.api).length;
+    // JWT descriptions whose claims carry the user: the harness signs whatever claim it likes.
+    if (target.tenants.length === 0 || reads === 0 || target.api.auth.kind !== 'jwt' || !usesPlaceholder(target.api.auth.claims, 'user')) return null;
     const odd = fc.constantFrom('\u0000', "'", '\\', '%', '\u00e9', ' ', 'x'.repeat(150));
     const user = fc.tuple(fc.string({ maxLength: 8 }), odd, fc.string({ maxLength: 8 })).map(([a, b, c]) => `${a}${b}${c}`.slice(0, 200));
-    return fc.record({ tenant: fc.nat(target.tenants.length - 1), user: user.filter((u) => u.length > 0), route: fc.nat(readRoutes.length - 1) });
+    return fc.record({ tenant: fc.nat(target.tenants.length - 1), user: user.filter((u) => u.length > 0), route: fc.nat(reads - 1) });
   },
   async execute(c, target) {
-    const me = target.tenants[c.tenant]!;
-    const token = await target.mintToken(me.id, c.user);
-    const exchange = await sendRequest(target.url, { method: 'GET', path: readRoutes[c.route]!, token, tenant: c.tenant });
+    const op = fillOperation(readOperations(target.api)[c.route]!, valuesOf(target, c.tenant));
+    const exchange = await sendRequest(target.url, specOf(op, await target.credentials(c.tenant, { user: c.user }), c.tenant));
     const exchanges = [exchange];
     const leaked = readLeak(target, exchanges);
     if (leaked) return { exchanges, leak: leaked };
     if (unsettable(c.user) && exchange.status >= 200 && exchange.status < 300 && exchange.body.length > 0) {
-      const route = routeOf('GET', exchange.request.path);
+      const route = routeOfSpec(exchange.request);
       return {
         exchanges,
         leak: {

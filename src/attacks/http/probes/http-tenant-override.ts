@@ -1,58 +1,77 @@
 import * as fc from 'fast-check';
 import { defineHttpProbe, judgeWrites, readLeak } from '../http-probe.ts';
-import { sendRequest, type HttpRequestSpec } from '../exchange.ts';
-import { readRoutes, tenantPair } from './pairs.ts';
+import { sendRequest } from '../exchange.ts';
+import { markerOf, readOperations, resourcesWith, valuesOf, type HttpTarget } from '../target.ts';
+import { fillOperation, withQueryParam, type FilledOperation } from '../template.ts';
+import { pickOf, specOf, tenantPair } from './pairs.ts';
+
+type Via = 'header' | 'body' | 'query' | 'all';
+type Action = 'read-list' | 'read-id' | 'create' | 'update-own';
 
 interface OverrideCase {
   attacker: number;
   victim: number;
   /** Where the victim's tenant id is claimed. */
-  via: 'header' | 'body' | 'both';
-  action: 'read-list' | 'read-id' | 'create-project' | 'patch-own-project';
+  via: Via;
+  action: Action;
+  /** Which read path, or which resource (cycling). */
   route: number;
-  headerName: 'X-Tenant-Id' | 'x-tenant-id';
+  /** Which header, body field or query parameter name of the description's overrides. */
+  name: number;
 }
 
-/** The attacker's valid token plus a header or body field naming another tenant. */
+/** The operation of one case, filled with the attacker's values (the victim's id for `read-id`); null when it does not apply. */
+function operationOf(target: HttpTarget, c: OverrideCase): { op: FilledOperation; write: boolean } | null {
+  const { api } = target;
+  const pick = (op: 'get' | 'create' | 'update', owner: number) => pickOf(resourcesWith(api, op).filter((i) => op === 'create' || target.tenants[owner]!.ids[i]!.length > 0), c.route);
+  const values = (resource?: number, id?: string) => valuesOf(target, c.attacker, resource, { marker: markerOf(target, c.attacker, 0), ...(id !== undefined ? { id } : {}) });
+  if (c.action === 'read-list') return { op: fillOperation(readOperations(api)[c.route % readOperations(api).length]!, values()), write: false };
+  if (c.action === 'read-id') {
+    const r = pick('get', c.victim);
+    return r === undefined ? null : { op: fillOperation(api.resources[r]!.get!, values(r, target.tenants[c.victim]!.ids[r]![0])), write: false };
+  }
+  if (c.action === 'create') {
+    const r = pick('create', c.attacker);
+    return r === undefined ? null : { op: fillOperation(api.resources[r]!.create!, values(r)), write: true };
+  }
+  const r = pick('update', c.attacker);
+  return r === undefined ? null : { op: fillOperation(api.resources[r]!.update!, values(r, target.tenants[c.attacker]!.ids[r]![0])), write: true };
+}
+
+/** The attacker's valid credentials plus a header, body field or query parameter naming another tenant. */
 export const httpTenantOverride = defineHttpProbe<OverrideCase>({
   meta: {
     id: 'http-tenant-override',
-    title: 'Tenant override by header or body field',
-    description: "Sends the attacker's own valid token with an X-Tenant-Id header or a tenantId body field naming another tenant, on reads and writes, and looks for that tenant's canaries in the answer or a change to its rows.",
+    title: 'Tenant override by header, body field or query parameter',
+    description: "Sends the attacker's own valid credentials with a tenant header (X-Tenant-Id), a tenantId body field or a tenant query parameter naming another tenant, on reads and on writes of the attacker's own rows, and looks for that tenant's canaries in the answer or a change to its rows.",
     severity: 'critical',
-    remediation: 'Take the tenant only from the verified token; refuse unknown body fields and ignore client tenant headers.',
+    remediation: 'Take the tenant only from the verified credentials; refuse unknown body fields and ignore client tenant headers and parameters.',
   },
   arbitrary: (target) => {
     const pair = tenantPair(target);
-    if (!pair) return null;
+    const o = target.api.tenantOverrides;
+    const vias = ([['header', o.headers], ['body', o.bodyFields], ['query', o.queryParams]] as const).filter(([, names]) => names.length > 0).map(([via]) => via as Via);
+    if (!pair || vias.length === 0 || readOperations(target.api).length === 0) return null;
     return fc
-      .record({
-        pair,
-        via: fc.constantFrom('header' as const, 'body' as const, 'both' as const),
-        action: fc.constantFrom('read-list' as const, 'read-id' as const, 'create-project' as const, 'patch-own-project' as const),
-        route: fc.nat(readRoutes.length - 1),
-        headerName: fc.constantFrom('X-Tenant-Id' as const, 'x-tenant-id' as const),
-      })
+      .record({ pair, via: fc.constantFrom<Via>(...vias, 'all'), action: fc.constantFrom<Action>('read-list', 'read-id', 'create', 'update-own'), route: fc.nat(7), name: fc.nat(3) })
       .map(({ pair, ...rest }) => ({ ...pair, ...rest }));
   },
   async execute(c, target) {
-    const me = target.tenants[c.attacker]!;
-    const victim = target.tenants[c.victim]!;
-    const token = await target.mintToken(me.id, me.user);
-    const headers = c.via !== 'body' ? { [c.headerName]: victim.id } : undefined;
-    const withTenant = (body: Record<string, unknown>) => (c.via !== 'header' ? { ...body, tenantId: victim.id } : body);
-    const base = { token, tenant: c.attacker, ...(headers ? { headers } : {}) };
-    if (c.action === 'read-list' || c.action === 'read-id') {
-      const project = victim.projects[0];
-      const path = c.action === 'read-id' && project ? `/projects/${project.id}` : readRoutes[c.route]!;
-      // A GET has no body: the body variant reads through the header only when it has one.
-      const exchanges = [await sendRequest(target.url, { method: 'GET', path, ...base })];
+    const planned = operationOf(target, c);
+    if (!planned) return { exchanges: [], leak: null };
+    const victimId = target.tenants[c.victim]!.id;
+    const o = target.api.tenantOverrides;
+    const uses = (via: Via, names: readonly string[]) => (c.via === via || c.via === 'all') && names.length > 0;
+    let { path, body } = planned.op;
+    const headers = uses('header', o.headers) ? { [pickOf(o.headers, c.name)!]: victimId } : undefined;
+    if (uses('query', o.queryParams)) path = withQueryParam(path, pickOf(o.queryParams, c.name)!, victimId);
+    // A body field only where there is a body: reads carry the claim in a header or the query.
+    if (uses('body', o.bodyFields) && body && typeof body === 'object' && !Array.isArray(body)) body = { ...body, [pickOf(o.bodyFields, c.name)!]: victimId };
+    const spec = specOf({ ...planned.op, path, ...(body !== undefined ? { body } : {}) }, await target.credentials(c.attacker), c.attacker, headers);
+    if (!planned.write) {
+      const exchanges = [await sendRequest(target.url, spec)];
       return { exchanges, leak: readLeak(target, exchanges) };
     }
-    const spec: HttpRequestSpec =
-      c.action === 'create-project'
-        ? { method: 'POST', path: '/projects', body: withTenant({ name: 'tenantguard override', slug: `tg-override-${c.attacker}-${c.victim}` }), ...base }
-        : { method: 'PATCH', path: `/projects/${me.projects[0]?.id ?? victim.projects[0]!.id}`, body: withTenant({ name: 'tenantguard override' }), ...base };
     return judgeWrites(target, c.attacker, async () => [await sendRequest(target.url, spec)]);
   },
 });

@@ -1,8 +1,10 @@
 import * as fc from 'fast-check';
+import { authHeaders, b64json, jwtClaims, tokenIn, type JwtAuth } from '../credentials.ts';
 import { defineHttpProbe, readLeak } from '../http-probe.ts';
 import { sendRequest } from '../exchange.ts';
-import type { HttpTarget } from '../target.ts';
-import { readRoutes, tenantPair } from './pairs.ts';
+import { readOperations, type HttpTarget } from '../target.ts';
+import { fillOperation } from '../template.ts';
+import { pickOf, specOf, tenantPair } from './pairs.ts';
 
 type Tamper = 'wrong-key' | 'alg-none' | 'expired' | 'malformed' | 'claims-swapped' | 'payload-only';
 
@@ -10,41 +12,39 @@ interface TamperCase {
   attacker: number;
   victim: number;
   tamper: Tamper;
+  /** A read path (list or `reads`), or with `byId` one of the victim's rows by id. */
   route: number;
   byId: boolean;
 }
 
-const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-
 /**
- * A token naming the victim's tenant that the attacker could make without the server's
+ * Credentials naming the victim's tenant that the attacker could make without the server's
  * secret: re-signed with another key, unsigned (`alg: none`), a stolen expired one, garbage,
  * or the attacker's own signed token with the victim's claims swapped into its payload.
  */
-async function forge(target: HttpTarget, c: TamperCase): Promise<string> {
+async function forge(target: HttpTarget, auth: JwtAuth, c: TamperCase): Promise<Record<string, string>> {
   const victim = target.tenants[c.victim]!;
-  const me = target.tenants[c.attacker]!;
-  const now = Math.floor(Date.now() / 1000);
-  const claims = { tid: victim.id, sub: victim.user, iat: now, exp: now + 3600 };
+  const claims = jwtClaims(auth, { tenant: victim.id, user: victim.user });
+  const header = { alg: auth.algorithm, typ: 'JWT' };
   switch (c.tamper) {
     case 'wrong-key':
-      return target.mintToken(victim.id, victim.user, { secret: 'tenantguard-not-the-server-secret' });
-    case 'alg-none':
-      return `${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.`;
+      return target.credentials(c.victim, { secret: 'tenantguard-not-the-server-secret' });
     case 'expired':
-      return target.mintToken(victim.id, victim.user, { expiresInSeconds: -3600 });
+      return target.credentials(c.victim, { expiresInSeconds: -3600 });
+    case 'alg-none':
+      return authHeaders(auth, `${b64json({ alg: 'none', typ: 'JWT' })}.${b64json(claims)}.`);
     case 'malformed':
-      return `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64(claims)}`;
+      return authHeaders(auth, `${b64json(header)}.${b64json(claims)}`);
     case 'payload-only':
-      return b64(claims);
+      return authHeaders(auth, b64json(claims));
     case 'claims-swapped': {
-      const [header, , signature] = (await target.mintToken(me.id, me.user)).split('.');
-      return `${header}.${b64(claims)}.${signature}`;
+      const [head, , signature] = (tokenIn(auth, await target.credentials(c.attacker)) ?? '').split('.');
+      return authHeaders(auth, `${head}.${b64json(claims)}.${signature}`);
     }
   }
 }
 
-/** Tampered tokens that name another tenant: any answer with that tenant's data is a leak. */
+/** Tampered tokens that name another tenant: any answer with that tenant's data is a leak (JWT descriptions only). */
 export const httpTokenTampering = defineHttpProbe<TamperCase>({
   meta: {
     id: 'http-token-tampering',
@@ -55,16 +55,23 @@ export const httpTokenTampering = defineHttpProbe<TamperCase>({
   },
   arbitrary: (target) => {
     const pair = tenantPair(target);
-    if (!pair) return null;
+    const reads = readOperations(target.api).length;
+    if (!pair || target.api.auth.kind !== 'jwt' || reads === 0) return null;
     const tamper = fc.constantFrom<Tamper>('wrong-key', 'alg-none', 'expired', 'malformed', 'claims-swapped', 'payload-only');
-    return fc.record({ pair, tamper, route: fc.nat(readRoutes.length - 1), byId: fc.boolean() }).map(({ pair, ...rest }) => ({ ...pair, ...rest }));
+    return fc.record({ pair, tamper, route: fc.nat(reads - 1), byId: fc.boolean() }).map(({ pair, ...rest }) => ({ ...pair, ...rest }));
   },
   async execute(c, target) {
-    const token = await forge(target, c);
-    const project = target.tenants[c.victim]!.projects[0];
-    const path = c.byId && project ? `/projects/${project.id}` : readRoutes[c.route]!;
+    const auth = target.api.auth as JwtAuth;
+    const victim = c.victim;
+    const withGet = target.api.resources.flatMap((r, i) => (r.get && target.tenants[victim]!.ids[i]!.length > 0 ? [i] : []));
+    const resource = c.byId ? pickOf(withGet, c.route) : undefined;
+    // The path is filled for the victim: the forged credentials claim to be the victim.
+    const op =
+      resource !== undefined
+        ? fillOperation(target.api.resources[resource]!.get!, { tenant: target.tenants[victim]!.id, user: target.tenants[victim]!.user, id: target.tenants[victim]!.ids[resource]![0]! })
+        : fillOperation(readOperations(target.api)[c.route]!, { tenant: target.tenants[victim]!.id, user: target.tenants[victim]!.user });
     // The attacker holds no valid credentials of the victim: any victim data it gets back leaks.
-    const exchanges = [await sendRequest(target.url, { method: 'GET', path, token, tenant: c.attacker })];
+    const exchanges = [await sendRequest(target.url, specOf(op, await forge(target, auth, c), c.attacker))];
     return { exchanges, leak: readLeak(target, exchanges) };
   },
 });

@@ -2,7 +2,8 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { referenceApi } from '../src/attacks/http/api.ts';
 import { buildHttpTarget } from '../src/attacks/http/build-target.ts';
-import { createCredentials } from '../src/attacks/http/credentials.ts';
+import { createCredentialCheck, createCredentials } from '../src/attacks/http/credentials.ts';
+import { curlScript, type HttpExchange } from '../src/attacks/http/exchange.ts';
 import { snapshotState } from '../src/attacks/http/db-state.ts';
 import { httpProbes } from '../src/attacks/http/registry.ts';
 import { runHttpAttacks } from '../src/attacks/http/run-http-attacks.ts';
@@ -49,6 +50,31 @@ describe('HTTP API templates', () => {
   });
 });
 
+describe('reproductions without live credentials', () => {
+  it('turn live tokens and keys into described variables, and keep forged or expired ones as sent', async () => {
+    const tenants = [{ id: 'a', user: 'ua' }, { id: 'b', user: 'ub' }];
+    const jwt = createCredentials(referenceApi.auth, tenants, 'secret');
+    const live = createCredentialCheck(referenceApi.auth, tenants, 'secret');
+    const exchange = (auth: Record<string, string>, tenant = 0): HttpExchange => ({ request: { method: 'GET', path: '/projects', auth, tenant }, status: 200, headers: '', body: '' });
+    const valid = await jwt(0);
+    const forged = await jwt(1, { secret: 'not-the-secret' });
+    const expired = await jwt(1, { expiresInSeconds: -60 });
+    const script = curlScript('http://h', [exchange(valid), exchange(valid), exchange(forged), exchange(expired)], live);
+    expect(script).not.toContain(valid.authorization!.split(' ')[1]);
+    expect(script).toContain(`-H "authorization: Bearer $TG_CREDENTIAL_1"`);
+    expect(script).toMatch(/^# \$TG_CREDENTIAL_1: a HS256 token signed with the app's secret, claims \{"tid":"a","sub":"ua"\}/m);
+    expect(script.match(/TG_CREDENTIAL_\d/g)?.length).toBe(3); // described once, used twice
+    expect(script).toContain(forged.authorization);
+    expect(script).toContain(expired.authorization);
+    // API keys: described by whose they are and where to read them.
+    const keyAuth = { kind: 'header' as const, header: 'x-api-key', query: 'select key from keys where tenant_id = $1' };
+    const keys = curlScript('http://h', [exchange({ 'x-api-key': 'KEY-B' }, 1), exchange({ 'x-api-key': 'guess' }, 1)], createCredentialCheck(keyAuth, tenants, undefined, ['KEY-A', 'KEY-B']));
+    expect(keys).not.toContain('KEY-B');
+    expect(keys).toContain("# $TG_CREDENTIAL_1: the x-api-key of tenant #1 (b), read with: select key from keys where tenant_id = 'b'");
+    expect(keys).toContain(`-H 'x-api-key: guess'`);
+  });
+});
+
 describe('HTTP attacks against an API that is not the reference app', () => {
   const server = useTestServer();
 
@@ -87,7 +113,9 @@ describe('HTTP attacks against an API that is not the reference app', () => {
     const idor = await attack('idor');
     const byIdor = idor.find((r) => r.meta.id === 'http-idor')!.findings[0]!;
     expect(byIdor.subject.route).toMatch(/^(GET|PUT|DELETE) \/v2\/items\/\{id\}$/);
-    expect(byIdor.reproduction).toMatch(/curl -s -X \S+ -H 'x-api-key: key-\d' 'http:\/\/127\.0\.0\.1:\d+\/v2\/items\/\d+'/);
+    expect(byIdor.reproduction).toMatch(/curl -s -X \S+ -H "x-api-key: \$TG_CREDENTIAL_1" 'http:\/\/127\.0\.0\.1:\d+\/v2\/items\/\d+'/);
+    expect(byIdor.reproduction).toMatch(/^# \$TG_CREDENTIAL_1: the x-api-key of tenant #\d \(\S+\), read with: select key from public.api_keys where workspace_id = '\S+'$/m);
+    expect(byIdor.reproduction).not.toMatch(/key-\d/);
     expect(idor.find((r) => r.meta.id === 'http-concurrent-model')!.verdict).toBe('fail');
 
     const override = await attack('override');

@@ -12,7 +12,7 @@ export function isAtLeast(a: Severity, b: Severity): boolean {
 }
 
 /** The phase a check belongs to. */
-export type CheckKind = 'audit' | 'attack' | 'load';
+export type CheckKind = 'audit' | 'attack' | 'http' | 'load';
 
 /** Outcome of a check or of a whole run. `inconclusive`: the harness could not decide. */
 export type Verdict = 'pass' | 'fail' | 'inconclusive';

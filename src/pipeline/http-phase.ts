@@ -16,6 +16,7 @@ import { findFreePort } from '../db/free-port.ts';
 import { httpApiOf, startCommandOf } from '../scenario/http-api.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { launchApp } from './launch-app.ts';
+import { replayArgs } from './replay-args.ts';
 
 /**
  * The HTTP attacks of a run: start (or reach) the app the scenario's `http` section names, on
@@ -128,7 +129,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<CheckResu
       runs: Math.min(scenario.attacks.runs, httpRunsCap),
       timeBudgetMs: scenario.attacks.timeBudgetSeconds * 1000,
       ...(options.path !== undefined ? { path: options.path } : {}),
-      replayPrefix: `tenantguard replay ${'{probe}'}${file ? ` ${file}` : ''}`,
+      replayCommand: (probe, path) => `tenantguard replay ${probe}${file ? ` ${file}` : ''} --seed ${options.runSeed} --path ${path} ${replayArgs(scenario)}`,
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } finally {

@@ -5,7 +5,9 @@ import { inferTenancy } from '../catalog/infer-tenancy.ts';
 import { introspect } from '../catalog/introspect.ts';
 import type { Finding } from '../core/check.ts';
 import { HarnessError } from '../core/errors.ts';
-import type { OnEvent } from '../core/events.ts';
+import { ignoreEvents, type OnEvent } from '../core/events.ts';
+import { httpProbes } from '../attacks/http/registry.ts';
+import { runHttpPhase } from './http-phase.ts';
 import { applySchema } from '../db/apply-schema.ts';
 import { assertWritable } from '../db/backends/index.ts';
 import { withClient } from '../db/connect.ts';
@@ -13,7 +15,7 @@ import type { DatabaseBackend } from '../db/database.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { seedTenants } from '../seed/seed-tenants.ts';
 import { relative } from 'node:path';
-import { replayArgs } from './run-scenario.ts';
+import { replayArgs } from './replay-args.ts';
 
 /** What `tenantguard replay` needs: the probe, the run seed, and the shard and path of the case. */
 export interface ReplayOptions {
@@ -21,7 +23,8 @@ export interface ReplayOptions {
   backend: DatabaseBackend;
   probe: string;
   runSeed: number;
-  shard: number;
+  /** The shard of a SQL attack's case; HTTP attacks have none. */
+  shard?: number;
   path: string;
   onEvent?: OnEvent;
   signal?: AbortSignal;
@@ -34,8 +37,13 @@ export interface ReplayOptions {
  */
 export async function replayFinding(options: ReplayOptions): Promise<Finding | null> {
   const probe = attackProbes.find((p) => p.meta.id === options.probe);
-  if (!probe) {
-    throw new HarnessError('usage', `no attack probe named ${options.probe}`, { hint: `Known probes: ${attackProbes.map((p) => p.meta.id).join(', ')}.` });
+  const http = httpProbes.some((p) => p.meta.id === options.probe);
+  if (!probe && !http) {
+    throw new HarnessError('usage', `no attack named ${options.probe}`, { hint: `Known attacks: ${[...attackProbes, ...httpProbes].map((p) => p.meta.id).join(', ')}.` });
+  }
+  if (probe && options.shard === undefined) throw new HarnessError('usage', `replaying ${options.probe} needs --shard (it is in the finding's replay command)`);
+  if (http && !options.scenario.http?.enabled) {
+    throw new HarnessError('usage', `${options.probe} attacks an HTTP API, and the scenario ${options.scenario.name} describes none`, { hint: 'Replay with the scenario of the run that found it (its http section starts the app).' });
   }
   const { scenario } = options;
   const db = await options.backend.start({ signal: options.signal, onEvent: options.onEvent });
@@ -51,10 +59,14 @@ export async function replayFinding(options: ReplayOptions): Promise<Finding | n
       onEvent: options.onEvent,
       signal: options.signal,
     });
+    if (!probe) {
+      const results = await runHttpPhase({ scenario, adminUrl: db.adminUrl, tenancy, manifest, runSeed: options.runSeed, onEvent: options.onEvent ?? ignoreEvents, probe: options.probe, path: options.path, ...(options.signal ? { signal: options.signal } : {}) });
+      return results.flatMap((r) => r.findings)[0] ?? null;
+    }
     const env = await openAttackEnv(db.adminUrl, snapshot, tenancy, manifest);
     try {
       const file = scenario.file ? relative(process.cwd(), scenario.file) : null;
-      return await replayProbe(env, probe, { probe: probe.meta.id, runSeed: options.runSeed, shard: options.shard, path: options.path }, file, replayArgs(scenario));
+      return await replayProbe(env, probe, { probe: probe.meta.id, runSeed: options.runSeed, shard: options.shard!, path: options.path }, file, replayArgs(scenario));
     } finally {
       await env.close();
     }

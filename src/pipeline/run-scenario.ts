@@ -24,6 +24,7 @@ import { buildReport } from '../report/build-report.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { manifestFromDatabase, seedTenants } from '../seed/index.ts';
 import { runHttpPhase } from './http-phase.ts';
+import { replayArgs } from './replay-args.ts';
 import { toolInfo } from './tool-info.ts';
 
 /** Options of {@link runScenario}. */
@@ -53,26 +54,25 @@ export interface RunOutcome {
 }
 
 /** Phases that later issues add are reported as not run, never as passed. */
-function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit' | 'attack', ran: { audit: boolean; attack: boolean; http: boolean }, failed: boolean): PhaseStatus[] {
+function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit' | 'attack', ran: { audit: boolean; attack: boolean; http: boolean }, failed: { phase: PhaseName | null; message: string } | null): PhaseStatus[] {
   const status = (phase: 'audit' | 'attack', enabled: boolean, partOf: boolean): PhaseStatus =>
     ran[phase]
       ? { phase, status: 'ran' }
-      : { phase, status: 'not-run', reason: !partOf ? `not part of \`tenantguard ${mode}\`` : !enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' };
+      : failed?.phase === phase
+        ? { phase, status: 'failed', reason: failed.message }
+        : { phase, status: 'not-run', reason: !partOf ? `not part of \`tenantguard ${mode}\`` : !enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' };
   return [
     status('audit', scenario.audit.enabled, mode !== 'attack'),
     status('attack', scenario.attacks.enabled, mode !== 'audit'),
     ran.http
       ? { phase: 'http', status: 'ran' }
-      : { phase: 'http', status: 'not-run', reason: !scenario.http ? 'the scenario describes no HTTP API (http section)' : mode === 'audit' ? 'not part of `tenantguard audit`' : !scenario.http.enabled || !scenario.attacks.enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' },
+      : failed?.phase === 'http'
+        ? { phase: 'http', status: 'failed', reason: failed.message }
+        : { phase: 'http', status: 'not-run', reason: !scenario.http ? 'the scenario describes no HTTP API (http section)' : mode === 'audit' ? 'not part of `tenantguard audit`' : !scenario.http.enabled || !scenario.attacks.enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' },
     { phase: 'load', status: 'not-run', reason: mode === 'run' ? (scenario.load.enabled ? 'not available in this version' : 'disabled in the scenario') : `not part of \`tenantguard ${mode}\`` },
   ];
 }
 
-/** What a replay must pass to seed the same data as this run. */
-export function replayArgs(scenario: Scenario): string {
-  const rows = typeof scenario.seed.rowsPerTable === 'number' ? ` --rows ${scenario.seed.rowsPerTable}` : '';
-  return `--tenants ${scenario.seed.tenants}${rows}`;
-}
 
 /** Shows schema paths relative to the working directory in findings. */
 function schemaSources(files: readonly string[]) {
@@ -99,11 +99,15 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   let results: CheckResult[] = [];
   const ran = { audit: false, attack: false, http: false };
 
+  // The phase under way, so a failure is reported against it.
+  let current: PhaseName | null = null;
   const phase = async <T>(name: PhaseName, work: () => Promise<T>): Promise<T> => {
     throwIfAborted(signal);
+    current = name;
     onEvent({ type: 'phase-start', phase: name });
     const began = performance.now();
     const value = await work();
+    current = null;
     timings[name] = Math.round(performance.now() - began);
     onEvent({ type: 'phase-end', phase: name, durationMs: timings[name] });
     return value;
@@ -205,7 +209,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     tenancy,
     manifest,
     timings,
-    phases: phaseStatuses(scenario, mode, ran, error !== null),
+    phases: phaseStatuses(scenario, mode, ran, error ? { phase: current, message: redactCredentials(error.message) } : null),
     results,
     failOn: scenario.gates.failOn,
   });

@@ -38,7 +38,7 @@ export function renderConsoleSummary(report: Report, reportPath?: string): strin
   for (const phase of report.phases) {
     const findings = report.results.filter((r) => r.meta.kind === phase.phase).flatMap((r) => r.findings).length;
     const cases = report.results.filter((r) => r.meta.kind === phase.phase).reduce((n, r) => n + (r.stats?.['runs'] ?? 0), 0);
-    const detail = phase.phase === 'attack' ? `, ${number.format(cases)} generated attacks` : '';
+    const detail = phase.phase === 'attack' ? `, ${number.format(cases)} generated attacks` : phase.phase === 'http' ? `, ${number.format(cases)} generated cases` : '';
     const status = phase.status === 'ran' ? `ran, ${findings} finding(s)${detail}` : `${phase.status.replace('-', ' ')}${phase.reason ? ` (${phase.reason})` : ''}`;
     row(phase.phase, status);
   }

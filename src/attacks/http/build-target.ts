@@ -5,7 +5,7 @@ import { HarnessError } from '../../core/errors.ts';
 import { withClient } from '../../db/connect.ts';
 import { quoteIdent, quoteQualified } from '../../db/quote.ts';
 import type { ApiResource, HttpApi } from './api.ts';
-import { createCredentials } from './credentials.ts';
+import { createCredentialCheck, createCredentials } from './credentials.ts';
 import { planState } from './db-state.ts';
 import { codecOf, type HttpTarget, type HttpTenant } from './target.ts';
 
@@ -105,6 +105,7 @@ export async function buildHttpTarget(options: BuildHttpTargetOptions): Promise<
     url: options.url.replace(/\/+$/, ''),
     api,
     credentials: createCredentials(auth, tenants, options.jwtSecret, headerValues),
+    liveCredential: createCredentialCheck(auth, tenants, options.jwtSecret, headerValues),
     adminUrl: options.adminUrl,
     manifest,
     codec,

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import type { ApiAuth } from './api.ts';
+import type { CredentialCheck } from './exchange.ts';
 import { fillBody, fillText } from './template.ts';
 
 /**
@@ -76,5 +77,36 @@ export function createCredentials(auth: ApiAuth, tenants: readonly { id: string;
     const value = headerValues[index] ?? (auth.value !== undefined ? fillText(auth.value, values) : undefined);
     if (value === undefined) throw new Error(`no ${auth.header} value for tenant #${index}: give the description a value template or a query`);
     return authHeaders(auth, value);
+  };
+}
+
+/**
+ * The check that keeps live credentials out of reproductions (see `curlScript`): a token that
+ * verifies against the app's secret and has not expired, or a tenant's header value. Tokens
+ * are described by their claims (not secret), keys by whose they are and where to read them.
+ */
+export function createCredentialCheck(auth: ApiAuth, tenants: readonly { id: string }[], secret: string | undefined, headerValues: readonly (string | undefined)[] = []): CredentialCheck {
+  return (name, value) => {
+    if (name.toLowerCase() !== auth.header.toLowerCase()) return null;
+    if (auth.kind === 'jwt') {
+      const token = value.trim().split(/\s+/).pop() ?? '';
+      const [header, payload, signature] = token.split('.');
+      if (secret === undefined || !header || !payload || signature === undefined) return null;
+      const expected = createHmac(hashes[auth.algorithm], secret).update(`${header}.${payload}`).digest('base64url');
+      if (signature !== expected) return null;
+      let claims: Record<string, unknown>;
+      try {
+        claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+      if (typeof claims['exp'] === 'number' && claims['exp'] <= Date.now() / 1000) return null;
+      const { iat: _iat, exp: _exp, ...rest } = claims;
+      return `a ${auth.algorithm} token signed with the app's secret, claims ${JSON.stringify(rest)} (not kept in the report: mint one with your secret)`;
+    }
+    const index = tenants.findIndex((t, i) => value === (headerValues[i] ?? (auth.value !== undefined ? fillText(auth.value, { tenant: t.id, user: '' }) : undefined)));
+    if (index < 0) return null;
+    const id = tenants[index]!.id;
+    return `the ${auth.header} of tenant #${index} (${id})${auth.query ? `, read with: ${auth.query.replace(/\$1\b/g, `'${id}'`)}` : ''}`;
   };
 }

@@ -75,19 +75,48 @@ function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The exchanges as curl commands; concurrent bursts run in the background and are awaited. */
-export function curlScript(url: string, exchanges: readonly HttpExchange[]): string {
+/**
+ * Tells live credentials apart in reproductions: given an auth header value, a description of
+ * it when it would authenticate against the app (a token signed with its secret and not yet
+ * expired, a tenant's API key), or null when it is not a credential (a forged or expired token
+ * is the attack itself and stays as it is).
+ */
+export type CredentialCheck = (name: string, value: string, tenant: number) => string | null;
+
+/**
+ * The exchanges as curl commands; concurrent bursts run in the background and are awaited.
+ * Live credentials never appear: each becomes a shell variable (`$TG_CREDENTIAL_1`) that a
+ * comment above the commands describes (whose, which claims, where to get it), so a report
+ * can be shared without handing out working tokens or keys.
+ */
+export function curlScript(url: string, exchanges: readonly HttpExchange[], live?: CredentialCheck): string {
   const lines: string[] = [];
+  const variables = new Map<string, string>();
+  const preamble: string[] = [];
+  const header = (name: string, value: string, tenant: number, isAuth: boolean): string => {
+    const described = isAuth && live ? live(name, value, tenant) : null;
+    if (described === null) return `-H ${shellQuote(`${name}: ${value}`)}`;
+    let variable = variables.get(value);
+    if (!variable) {
+      variable = `TG_CREDENTIAL_${variables.size + 1}`;
+      variables.set(value, variable);
+      preamble.push(`# $${variable}: ${described}`);
+    }
+    // Double quotes so the shell expands the variable; the header name is a token, safe inside.
+    const scheme = value.includes(' ') ? `${value.slice(0, value.lastIndexOf(' ') + 1)}` : '';
+    return `-H "${name}: ${scheme.replace(/["$`\\]/g, '')}$${variable}"`;
+  };
   let burst: number | undefined;
   for (const { request: r, status } of exchanges) {
     if (burst !== undefined && r.burst !== burst) lines.push('wait');
     const parts = ['curl -s', `-X ${r.method}`];
-    for (const [k, v] of Object.entries({ ...r.auth, ...r.headers })) parts.push(`-H ${shellQuote(`${k}: ${v}`)}`);
+    for (const [k, v] of Object.entries(r.auth ?? {})) parts.push(header(k, v, r.tenant, true));
+    for (const [k, v] of Object.entries(r.headers ?? {})) parts.push(header(k, v, r.tenant, false));
     if (r.body !== undefined) parts.push(`-H 'content-type: application/json'`, `-d ${shellQuote(JSON.stringify(r.body))}`);
     parts.push(shellQuote(`${url}${r.path}`));
     lines.push(`${parts.join(' ')}${r.burst !== undefined ? ' &' : ''}   # tenant #${r.tenant}, got ${status}`);
     burst = r.burst;
   }
   if (burst !== undefined) lines.push('wait');
-  return lines.join('\n');
+  return [...preamble, ...lines].join('\n');
 }

@@ -26,7 +26,7 @@ export interface HttpRun {
 
 /** An HTTP attack: an arbitrary over the target's tenants and a case that returns evidence. */
 export interface HttpProbe<C = unknown> {
-  meta: CheckMeta & { kind: 'attack' };
+  meta: CheckMeta & { kind: 'http' };
   /**
    * Null when the target gives this probe nothing to do (e.g. one tenant). `replayHint` is
    * what {@link HttpProbe.replayHint} returned for the case being replayed.
@@ -40,9 +40,9 @@ export interface HttpProbe<C = unknown> {
   replayHint?(c: C): string | undefined;
 }
 
-/** Defines an HTTP probe (kind `attack`). */
+/** Defines an HTTP probe (kind `http`: its phase is the run's http phase). */
 export function defineHttpProbe<C>(probe: Omit<HttpProbe<C>, 'meta'> & { meta: Omit<CheckMeta, 'kind'> }): HttpProbe<C> {
-  return { ...probe, meta: { ...probe.meta, kind: 'attack' } };
+  return { ...probe, meta: { ...probe.meta, kind: 'http' } };
 }
 
 /** The pattern of a path: ids replaced by `:id`, the query string dropped. */

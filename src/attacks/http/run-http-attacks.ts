@@ -19,6 +19,8 @@ export interface HttpAttackOptions {
   path?: string;
   /** How to repeat a finding, e.g. `tenantguard selftest --flaw X`; seed, probe and path are appended. */
   replayPrefix?: string;
+  /** Or the whole replay command of a finding (takes precedence over `replayPrefix`). */
+  replayCommand?: (probe: string, path: string) => string;
   /** Called with each finding as soon as it is known (time to first detection). */
   onFinding?: (finding: Finding) => void;
   /** Called once per probe when its first leaking case runs (before shrinking). */
@@ -31,7 +33,7 @@ export function httpProbeSeed(runSeed: number, probe: string): number {
   return deriveSeed(runSeed, `http-attack:${probe}`);
 }
 
-function toFinding(probe: HttpProbe<any>, target: HttpTarget, run: HttpRun, runSeed: number, path: string, shrinks: number, replayPrefix: string): Finding {
+function toFinding(probe: HttpProbe<any>, target: HttpTarget, run: HttpRun, runSeed: number, path: string, shrinks: number, replayCommand: (probe: string, path: string) => string): Finding {
   const seed = httpProbeSeed(runSeed, probe.meta.id);
   const leak = run.leak!;
   const subject = { route: leak.route };
@@ -49,8 +51,8 @@ function toFinding(probe: HttpProbe<any>, target: HttpTarget, run: HttpRun, runS
       canaries: leak.canaries,
       excerpt: leak.excerpt,
     },
-    reproduction: [`# tenantguard reproduction: ${probe.meta.id} (run seed ${runSeed}, probe seed ${seed}, path ${path}); the app's port and the credentials are this run's (tokens expire)`, `# ${leak.what}`, curlScript(target.url, run.exchanges)].join('\n'),
-    replay: { seed: runSeed, path, command: `${replayPrefix} --seed ${runSeed} --probe ${probe.meta.id} --path ${path}` },
+    reproduction: [`# tenantguard reproduction: ${probe.meta.id} (run seed ${runSeed}, probe seed ${seed}, path ${path}); the app's port is this run's`, `# ${leak.what}`, curlScript(target.url, run.exchanges, target.liveCredential)].join('\n'),
+    replay: { seed: runSeed, path, command: replayCommand(probe.meta.id, path) },
   };
 }
 
@@ -101,7 +103,7 @@ export async function runHttpAttacks(target: HttpTarget, options: HttpAttackOpti
         const run = again.leak ? again : last!;
         const hint = probe.replayHint?.(details.counterexample[0]);
         const path = hint ? `${details.counterexamplePath}@${hint}` : details.counterexamplePath;
-        const finding = toFinding(probe, target, run, options.runSeed, path, details.numShrinks, options.replayPrefix ?? 'tenantguard selftest');
+        const finding = toFinding(probe, target, run, options.runSeed, path, details.numShrinks, options.replayCommand ?? ((id, p) => `${options.replayPrefix ?? 'tenantguard selftest'} --seed ${options.runSeed} --probe ${id} --path ${p}`));
         findings.push(finding);
         options.onFinding?.(finding);
       }

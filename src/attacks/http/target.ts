@@ -2,6 +2,7 @@ import { CanaryCodec, maxCanariesPerTenant } from '../../core/canary.ts';
 import type { SeedManifest } from '../../core/manifest.ts';
 import type { ApiOperation, ApiResource, HttpApi } from './api.ts';
 import type { CredentialsFn } from './credentials.ts';
+import type { CredentialCheck } from './exchange.ts';
 import type { StatePlan } from './db-state.ts';
 import type { TemplateValues } from './template.ts';
 
@@ -24,6 +25,8 @@ export interface HttpTarget {
   api: HttpApi;
   /** Headers that authenticate a request as a tenant: the attacker's legitimate credentials, or (with options) tampered ones. */
   credentials: CredentialsFn;
+  /** Recognises live credentials, so reproductions show a variable instead (exchange.ts `curlScript`). */
+  liveCredential: CredentialCheck;
   /** Admin connection string: reads ground truth, snapshots and restores rows (never sent anywhere). */
   adminUrl: string;
   manifest: SeedManifest;

@@ -54,7 +54,7 @@ export async function floodReports(target: HttpTarget, options: FloodOptions = {
 /** Meta of the throttling check: a flaw detected by the absence of push-back, not by a leak. */
 export const noThrottlingMeta = {
   id: 'http-no-throttling',
-  kind: 'attack',
+  kind: 'http',
   title: 'One tenant’s flood is never throttled',
   description: 'Floods the heavy report from one tenant (bounded: 200 requests on 20 connections) and compares with the secure app behind the default fairness gate, which turns some away with 429/503. No rejection at all means no admission control.',
   severity: 'medium',
@@ -77,6 +77,6 @@ export function judgeFlood(target: HttpTarget, flood: FloodOutcome, baseline: Fl
     subject,
     fingerprint: fingerprintOf(noThrottlingMeta.id, subject),
     evidence: { statuses: flood.statuses, baselineStatuses: baseline.statuses, tenant: target.tenants[flood.tenant]?.id },
-    reproduction: `# ${flood.requests} times, 20 at a time (e.g. with xargs -P 20):\n${curlScript(target.url, [{ request: flood.spec, status: 200, headers: '', body: '' }])}`,
+    reproduction: `# ${flood.requests} times, 20 at a time (e.g. with xargs -P 20):\n${curlScript(target.url, [{ request: flood.spec, status: 200, headers: '', body: '' }], target.liveCredential)}`,
   };
 }

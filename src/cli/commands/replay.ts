@@ -10,7 +10,7 @@ import { addSeedOptions, withOverrides, type RunCommandOptions } from './run.ts'
 
 /** Options of `tenantguard replay`. */
 interface ReplayCommandOptions extends RunCommandOptions {
-  shard: number;
+  shard?: number;
   path: string;
 }
 
@@ -19,9 +19,9 @@ export function registerReplay(program: Command): void {
   const command = program
     .command('replay')
     .description('repeat one attack finding exactly (the command is in the finding): exit 1 if it still leaks, 0 if not')
-    .argument('<probe>', 'the attack check id, e.g. read-by-key')
+    .argument('<probe>', 'the attack check id, e.g. read-by-key or http-idor')
     .argument('[scenario]', 'the scenario of the run (default: the reference)')
-    .requiredOption('--shard <k>', 'the shard of the finding', wholeNumber(0, 1024))
+    .option('--shard <k>', 'the shard of a SQL attack finding', wholeNumber(0, 1024))
     .requiredOption('--path <path>', "fast-check's path to the minimal case");
   addSeedOptions(command)
     .option('--pg-bin <dir>', 'embedded backend: use these Postgres binaries')
@@ -36,7 +36,7 @@ export function registerReplay(program: Command): void {
           backend: createBackend(backendChoice(options, scenario)),
           probe,
           runSeed: options.seed,
-          shard: options.shard,
+          ...(options.shard !== undefined ? { shard: options.shard } : {}),
           path: options.path,
           onEvent: progressPrinter(null, Boolean(options.quiet)),
           signal: interrupt.signal,
@@ -46,7 +46,7 @@ export function registerReplay(program: Command): void {
           process.exitCode = 0;
           return;
         }
-        process.stdout.write(`[${finding.severity}] ${finding.checkId}: ${finding.message}\n\n${finding.reproduction ?? ''}`);
+        process.stdout.write(`[${finding.severity}] ${finding.checkId}: ${finding.message}\n\n${finding.reproduction ?? ''}\n`);
         process.exitCode = 1;
       } catch (error) {
         process.exitCode = printError(error);

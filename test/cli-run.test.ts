@@ -23,7 +23,7 @@ function processesMentioning(text: string): string[] {
 }
 
 describe('tenantguard run', () => {
-  it('runs the reference scenario on the embedded backend: audit and attacks pass, and the phase not built is listed as not run', async () => {
+  it('runs the reference scenario on the embedded backend: audit, attacks and HTTP attacks pass, and the phase not built is listed as not run', async () => {
     const out = join(work, 'reference');
     const result = await runCli(['run', '--tenants', '3', '--rows', '4', '--seed', '7', '--runs', '300', '--out', out]);
     expect(result.stderr).toMatch(/seed 7/);
@@ -33,7 +33,11 @@ describe('tenantguard run', () => {
     expect(report.target).toMatchObject({ backend: 'embedded', writable: true });
     expect(report.seeding.tenants).toBe(3);
     expect(report.seeding.totalRows).toBeGreaterThan(20);
-    expect(report.phases.map((p: { status: string }) => p.status)).toEqual(['ran', 'ran', 'not-run']);
+    expect(report.phases.map((p: { phase: string; status: string }) => `${p.phase} ${p.status}`)).toEqual(['audit ran', 'attack ran', 'http ran', 'load not-run']);
+    // The reference app was attacked over HTTP, and its log is in the run folder.
+    expect(report.results.filter((r: { meta: { kind: string } }) => r.meta.kind === 'http').length).toBe(6);
+    expect(result.stdout).toMatch(/http {5}ran, 0 finding\(s\), [\d,]+ generated cases/);
+    expect(readFileSync(join(out, 'app.log'), 'utf8')).toMatch(/"msg":"request"/);
     expect(report.results.filter((r: { meta: { kind: string } }) => r.meta.kind === 'attack').length).toBeGreaterThan(10);
     expect(result.stdout).toMatch(/PASS: no finding at or above high from \d+ check\(s\); not run: load/);
     expect(result.stdout).toMatch(/attack {3}ran, 0 finding\(s\), [\d,]+ generated attacks/);

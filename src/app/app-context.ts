@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from './api-error.ts';
-import { isRejection, type FairnessGate, type FairnessPermit } from './fairness-port.ts';
+import { isRejection, type FairnessGate, type FairnessPermit, type RequestCost } from './fairness-port.ts';
 import type { FlawName } from './flaws.ts';
 import type { PlanCache } from './plan-cache.ts';
 import type { TokenClaims } from './tokens.ts';
@@ -43,7 +43,9 @@ export function createAppContext(runner: TransactionRunner, plans: PlanCache, ga
       // FLAW(no-fairness): no admission and no statement budget: one tenant's burst takes
       // every connection and its slow reports run as long as they like.
     } else {
-      const outcome = await gate.admit(auth.tenant, plan, request.abortSignal ?? new AbortController().signal);
+      // Routes declare their cost (`config: { cost: 'heavy' }`); the rest are light (see RequestCost).
+      const cost = (request.routeOptions.config as { cost?: RequestCost }).cost ?? 'light';
+      const outcome = await gate.admit(auth.tenant, plan, request.abortSignal ?? new AbortController().signal, cost);
       if (isRejection(outcome)) {
         const { status, retryAfterSeconds } = outcome.reject;
         const retry = String(Math.max(0, Math.ceil(retryAfterSeconds)));

@@ -5,6 +5,15 @@
  * and the `no-fairness` flaw can bypass them in one place.
  */
 
+/**
+ * What a request costs the database, as its route declares it. `heavy` (the default: unknown
+ * work is treated as expensive) is held to the tenant's weighted share of a small global budget
+ * sized to leave CPU free; `light` work (a lookup by key, a page of a list) is bounded by the
+ * plan's cap and the rate limit only, and goes ahead of heavy work, so a quiet tenant's reads
+ * never wait behind its own share or another tenant's reports.
+ */
+export type RequestCost = 'light' | 'heavy';
+
 /** A permit to run one request; release it exactly once when the request is done. */
 export interface FairnessPermit {
   release(): void;
@@ -24,7 +33,7 @@ export interface FairnessGate {
    * Called before the request takes a database connection. May wait (queueing); must settle
    * promptly once `signal` aborts (the client went away or the server is closing).
    */
-  admit(tenant: string, plan: string, signal: AbortSignal): Promise<FairnessPermit | FairnessRejection>;
+  admit(tenant: string, plan: string, signal: AbortSignal, cost?: RequestCost): Promise<FairnessPermit | FairnessRejection>;
   /** `SET LOCAL statement_timeout` for the request's transaction, or null for none. */
   statementTimeoutMs(plan: string): number | null;
 }

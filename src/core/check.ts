@@ -36,6 +36,8 @@ export interface FindingSubject {
   role?: string;
   function?: string;
   route?: string;
+  /** A load experiment's step, e.g. `heavy-reports ×50`. */
+  load?: string;
 }
 
 /** A place in a schema file. */

@@ -32,6 +32,12 @@ export interface LoadSpec {
   ratePerSecond?: number;
   /** Per request (default 10); a request with no answer by then is an error. */
   timeoutSeconds?: number;
+  /**
+   * OS scheduling priority of the driver process (`os.setPriority`, −20..19; lower runs first).
+   * The victims' drivers are the measuring instrument: raised, their own scheduling adds less
+   * to what they measure. Ignored where the OS does not allow it (raising needs root).
+   */
+  priority?: number;
 }
 
 /** What one spec measured. Counts add up: sent = completed + failed-without-answer. */

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { setPriority } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { HarnessError } from '../core/errors.ts';
 import type { LoadSample, LoadSpec } from './driver.ts';
@@ -30,6 +31,13 @@ export interface LoadProcess {
  */
 export function startLoadProcess(spec: LoadSpec, onProgress: (sent: number) => void): LoadProcess {
   const child = spawn(process.execPath, [childScript], { stdio: ['pipe', 'pipe', 'pipe'] });
+  if (spec.priority !== undefined && child.pid !== undefined) {
+    try {
+      setPriority(child.pid, spec.priority);
+    } catch {
+      // Not permitted (raising priority needs root): the driver runs at the default priority.
+    }
+  }
   let stderr = '';
   let buffered = '';
   let sample: LoadSample | undefined;

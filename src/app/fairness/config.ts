@@ -26,6 +26,12 @@ export interface PlanLimits {
   readonly maxQueueWaitMs: number;
   /** `statement_timeout` for the tenant's transactions in ms; `null` for none. */
   readonly statementTimeoutMs: number | null;
+  /**
+   * A second token bucket for heavy requests only (reports, searches), in requests per second
+   * with a burst of twice that; absent or `null`: no separate limit. Expensive endpoints get
+   * their own, much lower rate, as most SaaS APIs do.
+   */
+  readonly heavyRatePerSecond?: number | null;
 }
 
 /** Configuration of {@link createFairnessGate}; see `defaultFairnessConfig`. */
@@ -39,6 +45,17 @@ export interface FairnessConfig {
    * core count they only slow everyone down.
    */
   readonly sharedConcurrency: number;
+  /**
+   * Heavy requests holding a slot at once, all tenants together (default: no separate cap).
+   * Below the core count, so heavy work can never take every core from light work.
+   */
+  readonly heavyConcurrency?: number;
+  /**
+   * While other tenants are active, the fraction of time heavy work may run (0 < x ≤ 1; default
+   * 1: no limit): after a heavy request of d ms, heavy work pauses for d × (1/x − 1). A latency
+   * tail needs idle CPU, and a work-conserving share gives a heavy tenant all of it.
+   */
+  readonly heavyDutyCycle?: number;
   /** A tenant counts as active (and shrinks others' shares) this long after its last request. */
   readonly activeWindowMs: number;
   /** Requests waiting, all tenants together; beyond that the longest queue loses one (503). */
@@ -58,12 +75,15 @@ export interface FairnessConfig {
  * - `globalConcurrency`: poolSize − 1, keeping one connection for work outside the gate
  *   (tenant lookup, health checks) so it never queues behind admitted requests in the pool's
  *   tenant-blind FIFO.
- * - `sharedConcurrency`: cores; `activeWindowMs`: 5 s; `rejectionDelayMs`: 200 ms;
+ * - `sharedConcurrency`: cores; `heavyConcurrency`: max(1, ⌊cores / 2⌋), so heavy requests
+ *   (reports, searches) always leave at least half the cores to light ones — on 2 cores, one
+ *   heavy query at a time for the whole app; `heavyDutyCycle`: 0.5; `activeWindowMs`: 5 s;
+ *   `rejectionDelayMs`: 1 s;
  *   `maxGlobalQueued`: 8 × poolSize (at least 16); `fallbackPlan`: free.
  * - free: weight 1, concurrency max(1, ⌊cores/2⌋), 50 req/s burst 100, queue 8 for ≤ 2 s,
  *   statement timeout 5 s. pro: weight 2, concurrency cores, 200/s burst 400, queue 32 for
  *   ≤ 5 s, 15 s. enterprise: weight 4, concurrency cores, 1000/s burst 2000, queue 64 for
- *   ≤ 10 s, 60 s.
+ *   ≤ 10 s, 60 s. Heavy requests: free 2/s, pro 5/s, enterprise 10/s (bursts of twice that).
  */
 export function defaultFairnessConfig(poolSize: number, cores: number): FairnessConfig {
   const problems: string[] = [];
@@ -79,19 +99,21 @@ export function defaultFairnessConfig(poolSize: number, cores: number): Fairness
   return {
     globalConcurrency,
     sharedConcurrency: Math.min(cores, globalConcurrency),
+    heavyConcurrency: Math.min(globalConcurrency, Math.max(1, Math.floor(cores / 2))),
+    heavyDutyCycle: 0.5,
     activeWindowMs: 5_000,
     maxGlobalQueued: Math.max(16, 8 * poolSize),
-    rejectionDelayMs: 200,
+    rejectionDelayMs: 1_000,
     fallbackPlan: 'free',
     plans: {
-      free: plan(1, Math.max(1, Math.floor(cores / 2)), 50, 8, 2_000, 5_000),
-      pro: plan(2, cores, 200, 32, 5_000, 15_000),
-      enterprise: plan(4, cores, 1_000, 64, 10_000, 60_000),
+      free: plan(1, Math.max(1, Math.floor(cores / 2)), 50, 8, 2_000, 5_000, 2),
+      pro: plan(2, cores, 200, 32, 5_000, 15_000, 5),
+      enterprise: plan(4, cores, 1_000, 64, 10_000, 60_000, 10),
     },
   };
 }
 
-function plan(weight: number, maxConcurrent: number, rate: number, maxQueued: number, waitMs: number, timeoutMs: number): PlanLimits {
+function plan(weight: number, maxConcurrent: number, rate: number, maxQueued: number, waitMs: number, timeoutMs: number, heavyRate: number): PlanLimits {
   return {
     weight,
     maxConcurrent,
@@ -100,5 +122,6 @@ function plan(weight: number, maxConcurrent: number, rate: number, maxQueued: nu
     maxQueued,
     maxQueueWaitMs: waitMs,
     statementTimeoutMs: timeoutMs,
+    heavyRatePerSecond: heavyRate,
   };
 }

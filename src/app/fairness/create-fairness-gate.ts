@@ -1,4 +1,4 @@
-import type { FairnessGate } from '../fairness-port.ts';
+import type { FairnessGate, RequestCost } from '../fairness-port.ts';
 import { systemClock, type Clock, type ClockTimer } from './clock.ts';
 import type { FairnessConfig, PlanLimits } from './config.ts';
 import { emptyCounters, tenantStats, type FairnessStats } from './stats.ts';
@@ -39,16 +39,32 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
   const backlogged = new Set<TenantState>();
   const delayed = new Set<() => void>();
   let inFlight = 0;
+  let heavyInFlight = 0;
+  const heavyBudget = cfg.heavyConcurrency ?? cfg.globalConcurrency;
+  const duty = cfg.heavyDutyCycle ?? 1;
+  // Heavy work pauses until then (duty cycle); a timer dispatches when the pause ends.
+  let heavyPausedUntil = -Infinity;
+  let pauseTimer: ClockTimer | undefined;
   let queued = 0;
   let admissions = 0;
   let closed = false;
 
   const limitsOf = (plan: string): PlanLimits => cfg.plans[plan] ?? fallback;
+  const heavyRateOf = (limits: PlanLimits) => (limits.heavyRatePerSecond ? { ratePerSecond: limits.heavyRatePerSecond, burst: 2 * limits.heavyRatePerSecond } : null);
 
-  /** The share function at `now`; the active set is read once per decision. */
+  /**
+   * The share function at `now` (slots a tenant's heavy work may hold); the active set is read
+   * once per decision. Heavy work shares the smaller of the shared and the heavy budget.
+   */
   const limitAt = (now: number): ((t: TenantState) => number) => {
     const weight = activeWeight(tenants.values(), now, cfg.activeWindowMs);
-    return (t) => concurrencyLimit(t, cfg.sharedConcurrency, weight);
+    return (t) => concurrencyLimit(t, Math.min(cfg.sharedConcurrency, heavyBudget), weight);
+  };
+
+  /** Whether `head`, the first request of `t`, may take a slot now (besides the global budget). */
+  const mayServeAt = (now: number): ((t: TenantState, head: Waiter) => boolean) => {
+    const limitOf = limitAt(now);
+    return (t, head) => (head.heavy ? now >= heavyPausedUntil && heavyInFlight < heavyBudget && t.heavyInFlight < limitOf(t) && t.inFlight < t.limits.maxConcurrent : t.inFlight < t.limits.maxConcurrent);
   };
 
   function tenantFor(id: string, plan: string, now: number): TenantState {
@@ -56,7 +72,7 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
     let t = tenants.get(id);
     if (t === undefined) {
       t = {
-        id, planName: plan, limits, bucket: null, inFlight: 0, queue: [], vtime: 0, costMs: 0,
+        id, planName: plan, limits, bucket: null, heavyBucket: null, inFlight: 0, heavyInFlight: 0, queue: [], vtime: 0, costMs: 0,
         costSamples: 0, lastSeen: now, lastAdmission: -1, counters: emptyCounters(),
       };
       tenants.set(id, t);
@@ -65,6 +81,9 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
     t.limits = limits;
     if (limits.ratePerSecond === null) t.bucket = null;
     else t.bucket ??= fullBucket({ ratePerSecond: limits.ratePerSecond, burst: limits.burst }, now);
+    const heavyRate = heavyRateOf(limits);
+    if (heavyRate === null) t.heavyBucket = null;
+    else t.heavyBucket ??= fullBucket(heavyRate, now);
     return t;
   }
 
@@ -84,6 +103,10 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
     const t = w.tenant;
     inFlight += 1;
     t.inFlight += 1;
+    if (w.heavy) {
+      heavyInFlight += 1;
+      t.heavyInFlight += 1;
+    }
     t.lastAdmission = ++admissions;
     const c = t.counters;
     c.admitted += 1;
@@ -99,20 +122,43 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
       w.signal.removeEventListener('abort', release);
       inFlight -= 1;
       t.inFlight -= 1;
-      settleCharge(t, charged, clock.now() - now);
+      const end = clock.now();
+      if (w.heavy) {
+        heavyInFlight -= 1;
+        t.heavyInFlight -= 1;
+        // Others are active: the heavy work this request did buys a pause of heavy work.
+        if (duty < 1 && othersActive(t, end)) pauseHeavy(end + (end - now) * (1 / duty - 1));
+      }
+      settleCharge(t, charged, end - now);
       dispatch();
     };
     w.signal.addEventListener('abort', release, { once: true });
     w.settle({ release });
   }
 
+  /** True when a tenant other than `t` is active (its light work needs the idle CPU). */
+  function othersActive(t: TenantState, now: number): boolean {
+    for (const other of tenants.values()) if (other !== t && (isBusy(other) || now - other.lastSeen < cfg.activeWindowMs)) return true;
+    return false;
+  }
+
+  function pauseHeavy(until: number): void {
+    if (until <= heavyPausedUntil) return;
+    heavyPausedUntil = until;
+    pauseTimer?.cancel();
+    pauseTimer = clock.setTimer(Math.max(0, until - clock.now()), () => {
+      pauseTimer = undefined;
+      dispatch();
+    });
+  }
+
   /** Grants slots while the global budget has room and some tenant may be served. */
   function dispatch(): void {
     if (closed) return;
     const now = clock.now();
-    const limitOf = limitAt(now);
+    const mayServe = mayServeAt(now);
     while (inFlight < cfg.globalConcurrency) {
-      const t = pickNext(backlogged, limitOf);
+      const t = pickNext(backlogged, mayServe);
       const w = t?.queue[0];
       if (w === undefined) return;
       dequeue(w);
@@ -172,17 +218,17 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
     };
     w.signal.addEventListener('abort', w.onAbort, { once: true });
     w.deadline = clock.setTimer(t.limits.maxQueueWaitMs, () => {
-      const limit = limitAt(clock.now())(t);
-      // Waiting on its own share is the tenant's excess (429); waiting on the global
-      // budget is the server's (503).
-      const status = t.inFlight >= limit ? 429 : 503;
+      const limit = w.heavy ? limitAt(clock.now())(t) : t.limits.maxConcurrent;
+      // Waiting on its own share or cap is the tenant's excess (429); waiting on the global
+      // budgets is the server's (503).
+      const status = (w.heavy ? t.heavyInFlight : t.inFlight) >= limit || t.inFlight >= t.limits.maxConcurrent ? 429 : 503;
       dequeue(w);
       c.rejectedBy.queueTimeout += 1;
       w.settle(rejection(status, retryAfterSeconds(drainEstimateMs(t, limit))));
     });
   }
 
-  function admit(tenant: string, plan: string, signal: AbortSignal): Promise<Admission> {
+  function admit(tenant: string, plan: string, signal: AbortSignal, cost: RequestCost = 'heavy'): Promise<Admission> {
     return new Promise<Admission>((settle) => {
       if (closed) return settle(rejection(503, 1));
       const now = clock.now();
@@ -200,7 +246,16 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
           return rejectLater({ settle, signal }, rejection(429, retryAfterSeconds(taken.retryAfterMs)));
         }
       }
-      const w: Waiter = { tenant: t, enqueuedAt: now, signal, settle, deadline: null, onAbort: null };
+      const heavyRate = heavyRateOf(t.limits);
+      if (cost === 'heavy' && t.heavyBucket !== null && heavyRate !== null) {
+        const taken = takeToken(t.heavyBucket, heavyRate, now);
+        t.heavyBucket = taken.bucket;
+        if (!taken.taken) {
+          t.counters.rejectedBy.rateLimited += 1;
+          return rejectLater({ settle, signal }, rejection(429, retryAfterSeconds(taken.retryAfterMs)));
+        }
+      }
+      const w: Waiter = { tenant: t, enqueuedAt: now, heavy: cost === 'heavy', signal, settle, deadline: null, onAbort: null };
       if (!isBusy(t)) joinVirtualTime(t, tenants.values());
       t.queue.push(w);
       backlogged.add(t);
@@ -213,6 +268,7 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
   function close(): void {
     if (closed) return;
     closed = true;
+    pauseTimer?.cancel();
     for (const t of [...backlogged]) {
       for (const w of [...t.queue]) {
         dequeue(w);

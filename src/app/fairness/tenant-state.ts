@@ -24,6 +24,8 @@ export type Admission = { release(): void } | { reject: { status: 429 | 503; ret
 export interface Waiter {
   readonly tenant: TenantState;
   readonly enqueuedAt: number;
+  /** Heavy work takes a heavy slot as well (see `RequestCost`). */
+  readonly heavy: boolean;
   readonly signal: AbortSignal;
   /** Resolves the `admit()` promise; called exactly once. */
   readonly settle: (outcome: Admission) => void;
@@ -41,7 +43,11 @@ export interface TenantState {
   limits: PlanLimits;
   /** `null` while the plan has no rate limit. */
   bucket: TokenBucket | null;
+  /** The heavy requests' bucket; `null` while the plan has no heavy rate. */
+  heavyBucket: TokenBucket | null;
   inFlight: number;
+  /** Of `inFlight`, the heavy requests. */
+  heavyInFlight: number;
   readonly queue: Waiter[];
   /** Weighted slot-milliseconds received (see the header). */
   vtime: number;
@@ -93,14 +99,16 @@ export function joinVirtualTime(t: TenantState, tenants: Iterable<TenantState>):
 }
 
 /**
- * Of the tenants with queued requests and a free slot under their limit, the one to serve
- * next, or undefined when none may be served.
+ * Of the tenants with queued requests whose first request may be served now (`mayServe`), the
+ * one to serve next, or undefined when none may be served.
  */
-export function pickNext(backlogged: Iterable<TenantState>, limitOf: (t: TenantState) => number): TenantState | undefined {
+export function pickNext(backlogged: Iterable<TenantState>, mayServe: (t: TenantState, head: Waiter) => boolean): TenantState | undefined {
   let best: TenantState | undefined;
   for (const t of backlogged) {
-    if (t.queue.length === 0 || t.inFlight >= limitOf(t)) continue;
-    if (best === undefined || before(t, best)) best = t;
+    const head = t.queue[0];
+    if (head === undefined || !mayServe(t, head)) continue;
+    // Light work goes ahead of heavy work; within a class, fair order.
+    if (best === undefined || (head.heavy ? 1 : 0) < (best.queue[0]!.heavy ? 1 : 0) || ((head.heavy === best.queue[0]!.heavy) && before(t, best))) best = t;
   }
   return best;
 }

@@ -23,6 +23,9 @@ function requireNum(problems: Problems, path: string, v: unknown, min: number): 
 function checkPlan(problems: Problems, path: string, p: PlanLimits): void {
   if (!(isNum(p.weight, 0) && p.weight > 0)) problems.push(`${path}.weight: must be a finite number > 0 (got ${String(p.weight)})`);
   requireInt(problems, `${path}.maxConcurrent`, p.maxConcurrent, 1);
+  if (p.heavyRatePerSecond !== undefined && p.heavyRatePerSecond !== null && !(isNum(p.heavyRatePerSecond, 0) && p.heavyRatePerSecond > 0)) {
+    problems.push(`${path}.heavyRatePerSecond: must be a finite number > 0, or null for no separate limit (got ${String(p.heavyRatePerSecond)})`);
+  }
   if (p.ratePerSecond !== null) {
     if (!(isNum(p.ratePerSecond, 0) && p.ratePerSecond > 0)) {
       problems.push(`${path}.ratePerSecond: must be a finite number > 0, or null for no rate limit (got ${String(p.ratePerSecond)})`);
@@ -44,6 +47,10 @@ export function fairnessConfigProblems(config: FairnessConfig): string[] {
   const problems: Problems = [];
   requireInt(problems, 'globalConcurrency', config.globalConcurrency, 1);
   requireInt(problems, 'sharedConcurrency', config.sharedConcurrency, 1);
+  if (config.heavyConcurrency !== undefined) requireInt(problems, 'heavyConcurrency', config.heavyConcurrency, 1);
+  if (config.heavyDutyCycle !== undefined && !(Number.isFinite(config.heavyDutyCycle) && config.heavyDutyCycle > 0 && config.heavyDutyCycle <= 1)) {
+    problems.push(`heavyDutyCycle: must be a number above 0 and at most 1 (got ${String(config.heavyDutyCycle)})`);
+  }
   requireNum(problems, 'activeWindowMs', config.activeWindowMs, 0);
   requireInt(problems, 'maxGlobalQueued', config.maxGlobalQueued, 0);
   requireNum(problems, 'rejectionDelayMs', config.rejectionDelayMs, 0);

@@ -46,6 +46,8 @@ export function registerReportRoutes(app: FastifyInstance, context: AppContext):
   app.get<{ Querystring: { q: string; limit: number } }>(
     '/search/documents',
     {
+      // A scan of the tenant's documents: heavy for the fairness gate.
+      config: { cost: 'heavy' },
       schema: {
         querystring: strictObject({ q: { type: 'string', minLength: 1, maxLength: 200 }, limit: { type: 'integer', minimum: 1, maximum: 100, default: 20 } }, ['q']),
       },
@@ -64,7 +66,7 @@ export function registerReportRoutes(app: FastifyInstance, context: AppContext):
     },
   );
 
-  app.get('/reports/summary', async (request) => {
+  app.get('/reports/summary', { config: { cost: 'heavy' } }, async (request) => {
     const rows = await context.queryInTenant<{ report: unknown }>(request, reportSql);
     return rows[0]!.report;
   });

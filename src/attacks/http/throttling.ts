@@ -5,7 +5,7 @@ import type { HttpTarget } from './target.ts';
 
 /** Options of {@link floodReports}: bounded, so a missing gate cannot run away. */
 export interface FloodOptions {
-  /** Requests in all (default 200). */
+  /** Requests in all (default 60: a few seconds with the gate's 1 s rejection delay). */
   requests?: number;
   /** Concurrent connections (default 20). */
   connections?: number;
@@ -33,7 +33,7 @@ export function floodTenant(plans: readonly string[]): number {
 
 /** One tenant floods the heavy report: `requests` requests over `connections` closed loops. */
 export async function floodReports(target: HttpTarget, options: FloodOptions = {}): Promise<FloodOutcome> {
-  const requests = options.requests ?? 200;
+  const requests = options.requests ?? 60;
   const connections = options.connections ?? 20;
   const tenant = options.tenant ?? 0;
   const spec: HttpRequestSpec = { method: 'GET', path: options.path ?? '/reports/summary', auth: await target.credentials(tenant), tenant };
@@ -56,7 +56,7 @@ export const noThrottlingMeta = {
   id: 'http-no-throttling',
   kind: 'http',
   title: 'One tenant’s flood is never throttled',
-  description: 'Floods the heavy report from one tenant (bounded: 200 requests on 20 connections) and compares with the secure app behind the default fairness gate, which turns some away with 429/503. No rejection at all means no admission control.',
+  description: 'Floods the heavy report from one tenant (bounded: 60 requests on 20 connections) and compares with the secure app behind the default fairness gate, which turns some away with 429/503. No rejection at all means no admission control.',
   severity: 'medium',
   remediation: 'Admit requests through the per-tenant fairness gate (createFairnessGate) and set a statement timeout per plan.',
 } as const;

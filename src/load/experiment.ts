@@ -1,0 +1,189 @@
+import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { createFairnessGate, defaultFairnessConfig, type FairnessConfig } from '../app/fairness/index.ts';
+import { startReferenceApp, type ReferenceApp } from '../app/start-app.ts';
+import { throwIfAborted } from '../core/errors.ts';
+import type { OnEvent } from '../core/events.ts';
+import type { SeedManifest } from '../core/manifest.ts';
+import { withCredentials } from '../db/connect.ts';
+import { startDbTimeSampler, type DbTimeResult } from './db-time.ts';
+import { runLoad, type LoadSample } from './driver.ts';
+import type { LoadBudgets } from './judge.ts';
+import { runLongTransactions, type LongTransactionsOutcome } from './long-transactions.ts';
+import { profileSeconds, type LoadPattern, type LoadProfile } from './profiles.ts';
+import { createBypassRole } from './rls-overhead.ts';
+import { summarizeLoad, type LoadSummary } from './summarize.ts';
+import { aggressorSpec, readCast, victimSpec, type LoadCast } from './targets.ts';
+
+/**
+ * The noisy-neighbour experiment against the reference app on a seeded database. For each
+ * repeat, with fairness off and then on (a fresh app each time, same pool size): victims warm
+ * up, a baseline measures them alone, then every pattern × aggressor step measures them while
+ * the aggressor loads the app; database time per tenant is sampled during each contended run.
+ * Last, the RLS overhead: the victims' light reads through the app's role (policies enforce
+ * the tenant) against a BYPASSRLS role (only the routes' explicit filters), closed loop.
+ * Everything measured is kept (`runs`), so a report can show and reproduce it.
+ */
+
+/** Options of {@link runLoadExperiment}. */
+export interface LoadExperimentOptions {
+  adminUrl: string;
+  appRole: { name: string; password: string };
+  manifest: SeedManifest;
+  profile: LoadProfile;
+  budgets: LoadBudgets;
+  onEvent?: OnEvent;
+  signal?: AbortSignal;
+  /** Sample database time per tenant during contention (default true; costs a poll every 10 ms). */
+  sampleDbTime?: boolean;
+  /** Overrides of the fairness defaults (experiments with the gate itself). */
+  fairness?: (defaults: FairnessConfig) => FairnessConfig;
+}
+
+/** One measured run: a baseline (no aggressor) or a contention step. */
+export interface LoadRun {
+  pattern: LoadPattern | null;
+  aggressorConnections: number;
+  fairness: boolean;
+  repeat: number;
+  victims: LoadSample[];
+  aggressor: LoadSample | null;
+  longTransactions: LongTransactionsOutcome | null;
+  /** Tenant uuid → estimated database time (null for baselines). */
+  dbTime: DbTimeResult | null;
+}
+
+/** The RLS overhead comparison (closed loop, one victim's light reads). */
+export interface RlsOverhead {
+  withPolicies: LoadSample;
+  bypassingPolicies: LoadSample;
+  /** Throughput through policies / throughput with explicit filters only (1 = no overhead). */
+  throughputRatio: number;
+  /** p50 latency through policies / p50 with explicit filters only. */
+  p50Ratio: number;
+}
+
+/** What the experiment produced. */
+export interface LoadOutcome {
+  profile: LoadProfile;
+  budgets: LoadBudgets;
+  setup: {
+    poolSize: number;
+    cores: number;
+    fairness: FairnessConfig;
+    aggressor: { index: number; id: string; plan: string };
+    victims: { index: number; id: string; plan: string }[];
+    victimRate: number;
+    victimConnections: number;
+  };
+  runs: LoadRun[];
+  rlsOverhead: RlsOverhead | null;
+  summary: LoadSummary;
+  durationMs: number;
+}
+
+async function startApp(options: LoadExperimentOptions, poolSize: number, fairness: FairnessConfig | null, role = options.appRole) {
+  const gate = fairness ? createFairnessGate(fairness) : undefined;
+  const app = await startReferenceApp({ databaseUrl: options.adminUrl, appRole: role, poolSize, jwtSecret: randomBytes(24).toString('base64url'), ...(gate ? { fairness: gate } : {}) });
+  return {
+    app,
+    close: async () => {
+      await app.close();
+      gate?.close();
+    },
+  };
+}
+
+const tokensOf = async (app: ReferenceApp, cast: LoadCast) => ({
+  aggressor: await app.mintToken(cast.aggressor.id, cast.aggressor.user),
+  victims: await Promise.all(cast.victims.map((v) => app.mintToken(v.id, v.user))),
+});
+
+/** Runs the whole experiment; abort stops the drivers and the apps. */
+export async function runLoadExperiment(options: LoadExperimentOptions): Promise<LoadOutcome> {
+  const began = performance.now();
+  const { profile, signal } = options;
+  const say = (message: string) => options.onEvent?.({ type: 'info', message });
+  const cores = availableParallelism();
+  const defaults = defaultFairnessConfig(profile.poolSize, cores);
+  const fairness = options.fairness ? options.fairness(defaults) : defaults;
+  const cast = await readCast(options.adminUrl, options.manifest, profile.victims);
+  say(`aggressor tenant #${cast.aggressor.index} (plan ${cast.aggressor.plan}); victims ${cast.victims.map((v) => `#${v.index} (${v.plan})`).join(', ')} at ${profile.victimRate} req/s each; about ${Math.round(profileSeconds(profile))} s of load`);
+  const runs: LoadRun[] = [];
+  const total = profile.repeats * 2 * (1 + profile.patterns.length * profile.aggressorSteps.length);
+  const progress = (detail: string) => options.onEvent?.({ type: 'progress', phase: 'load', done: runs.length, total, detail });
+  const appUrl = withCredentials(options.adminUrl, options.appRole.name, options.appRole.password);
+
+  for (let repeat = 1; repeat <= profile.repeats; repeat++) {
+    for (const on of [false, true]) {
+      throwIfAborted(signal);
+      const { app, close } = await startApp(options, profile.poolSize, on ? fairness : null);
+      try {
+        const tokens = await tokensOf(app, cast);
+        const victims = (seconds: number) => cast.victims.map((v, i) => victimSpec(app.url, v, tokens.victims[i]!, profile, seconds));
+        await runLoad(victims(profile.warmupSeconds), { ...(signal ? { signal } : {}) });
+        progress(`baseline, fairness ${on ? 'on' : 'off'}, repeat ${repeat}/${profile.repeats}`);
+        const alone = await runLoad(victims(profile.stepSeconds), { ...(signal ? { signal } : {}) });
+        runs.push({ pattern: null, aggressorConnections: 0, fairness: on, repeat, victims: alone, aggressor: null, longTransactions: null, dbTime: null });
+        for (const pattern of profile.patterns) {
+          for (const connections of profile.aggressorSteps) {
+            progress(`${pattern} ×${connections}, fairness ${on ? 'on' : 'off'}, repeat ${repeat}/${profile.repeats}`);
+            // A poll every 50 ms: enough for shares over a step, light enough not to be the noise it measures.
+            const sampler = options.sampleDbTime === false ? null : await startDbTimeSampler({ adminUrl: options.adminUrl, applicationName: 'tenantguard reference app', intervalMs: 50, ...(signal ? { signal } : {}) });
+            const spec = aggressorSpec(app.url, cast.aggressor, tokens.aggressor, pattern, connections, profile.stepSeconds);
+            const [samples, longTransactions] = await Promise.all([
+              runLoad(spec ? [...victims(profile.stepSeconds), spec] : victims(profile.stepSeconds), { ...(signal ? { signal } : {}) }),
+              pattern === 'long-transactions' ? runLongTransactions({ appUrl, tenant: cast.aggressor.id, sessions: connections, seconds: profile.stepSeconds, ...(signal ? { signal } : {}) }) : Promise.resolve(null),
+            ]);
+            const dbTime = sampler ? await sampler.stop() : null;
+            runs.push({ pattern, aggressorConnections: connections, fairness: on, repeat, victims: samples.slice(0, cast.victims.length), aggressor: spec ? samples[cast.victims.length]! : null, longTransactions, dbTime });
+          }
+        }
+      } finally {
+        await close();
+      }
+    }
+  }
+
+  progress('RLS overhead: policies vs a BYPASSRLS role with the same explicit filters');
+  const rlsOverhead = await measureRlsOverhead(options, cast);
+  const setup = {
+    poolSize: profile.poolSize,
+    cores,
+    fairness,
+    aggressor: { index: cast.aggressor.index, id: cast.aggressor.id, plan: cast.aggressor.plan },
+    victims: cast.victims.map((v) => ({ index: v.index, id: v.id, plan: v.plan })),
+    victimRate: profile.victimRate,
+    victimConnections: profile.victimConnections,
+  };
+  return { profile, budgets: options.budgets, setup, runs, rlsOverhead, summary: summarizeLoad(runs, cast, options.budgets, profile.victimRate), durationMs: performance.now() - began };
+}
+
+/** The victims' light reads, closed loop, through policies and then around them. */
+async function measureRlsOverhead(options: LoadExperimentOptions, cast: LoadCast): Promise<RlsOverhead> {
+  const { profile, signal } = options;
+  const victim = cast.victims[0]!;
+  const measure = async (role: { name: string; password: string }, label: string): Promise<LoadSample> => {
+    const { app, close } = await startApp(options, profile.poolSize, null, role);
+    try {
+      const token = await app.mintToken(victim.id, victim.user);
+      const spec = { label, url: app.url, paths: ['/projects?limit=20', ...victim.projects.map((id) => `/projects/${id}`)], headers: { authorization: `Bearer ${token}` }, connections: 8, durationSeconds: profile.rlsSeconds };
+      return (await runLoad([spec], { ...(signal ? { signal } : {}) }))[0]!;
+    } finally {
+      await close();
+    }
+  };
+  const bypass = await createBypassRole(options.adminUrl, options.appRole.name);
+  try {
+    const withPolicies = await measure(options.appRole, 'through policies');
+    const bypassingPolicies = await measure({ name: bypass.name, password: bypass.password }, 'explicit filters (BYPASSRLS)');
+    return {
+      withPolicies,
+      bypassingPolicies,
+      throughputRatio: bypassingPolicies.throughput > 0 ? withPolicies.throughput / bypassingPolicies.throughput : Number.NaN,
+      p50Ratio: bypassingPolicies.latencyUs.p50 > 0 ? withPolicies.latencyUs.p50 / bypassingPolicies.latencyUs.p50 : Number.NaN,
+    };
+  } finally {
+    await bypass.drop();
+  }
+}

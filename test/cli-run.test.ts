@@ -25,7 +25,7 @@ function processesMentioning(text: string): string[] {
 describe('tenantguard run', () => {
   it('runs the reference scenario on the embedded backend: audit, attacks and HTTP attacks pass, and the phase not built is listed as not run', async () => {
     const out = join(work, 'reference');
-    const result = await runCli(['run', '--tenants', '3', '--rows', '4', '--seed', '7', '--runs', '300', '--out', out]);
+    const result = await runCli(['run', '--tenants', '3', '--rows', '4', '--seed', '7', '--runs', '300', '--no-load', '--out', out]);
     expect(result.stderr).toMatch(/seed 7/);
     expect(result.code).toBe(0);
     const report = readReport(out);
@@ -34,6 +34,7 @@ describe('tenantguard run', () => {
     expect(report.seeding.tenants).toBe(3);
     expect(report.seeding.totalRows).toBeGreaterThan(20);
     expect(report.phases.map((p: { phase: string; status: string }) => `${p.phase} ${p.status}`)).toEqual(['audit ran', 'attack ran', 'http ran', 'load not-run']);
+    expect(report.phases[3].reason).toMatch(/disabled/);
     // The reference app was attacked over HTTP, and its log is in the run folder.
     expect(report.results.filter((r: { meta: { kind: string } }) => r.meta.kind === 'http').length).toBe(6);
     expect(result.stdout).toMatch(/http {5}ran, 0 finding\(s\), [\d,]+ generated cases/);
@@ -152,7 +153,7 @@ describe.runIf(hasPg15)('tenantguard run against an existing server (url backend
 
   it('runs the reference scenario in a scratch database it creates and drops', async () => {
     const out = join(work, 'url-scratch');
-    const result = await runCli(['run', '--database-url', superuserUrl(server), '--scratch', '--tenants', '2', '--rows', '3', '--runs', '100', '--out', out], {
+    const result = await runCli(['run', '--database-url', superuserUrl(server), '--scratch', '--tenants', '2', '--rows', '3', '--runs', '100', '--no-load', '--out', out], {
       DATABASE_URL: '',
     });
     expect(result.code).toBe(0);

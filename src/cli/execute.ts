@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Severity } from '../core/check.ts';
 import { randomRunSeed } from '../core/seed-random.ts';
 import { createBackend, type BackendChoice } from '../db/backends/index.ts';
-import { runScenario } from '../pipeline/run-scenario.ts';
+import { runScenario, type PipelineMode, type RunScenarioOptions } from '../pipeline/run-scenario.ts';
 import { packageRoot, toolInfo } from '../pipeline/tool-info.ts';
 import { renderConsoleSummary } from '../report/console.ts';
 import { renderJson } from '../report/json.ts';
@@ -57,7 +57,7 @@ export function backendChoice(options: PipelineOptions, scenario: Scenario): Bac
  * Runs the pipeline for a command: report folder, progress, signals, the report and the
  * summary. Returns the exit code (DESIGN §6).
  */
-export async function executePipeline(mode: 'run' | 'audit' | 'attack', scenario: Scenario, options: PipelineOptions): Promise<number> {
+export async function executePipeline(mode: PipelineMode, scenario: Scenario, options: PipelineOptions, extra: Pick<RunScenarioOptions, 'loadProfile'> = {}): Promise<number> {
   const say = (text: string) => options.quiet || process.stderr.write(`${text}\n`);
   const backend = createBackend(backendChoice(options, scenario));
   const folder = openRunFolder(options.out);
@@ -68,7 +68,7 @@ export async function executePipeline(mode: 'run' | 'audit' | 'attack', scenario
     const seed = options.seed ?? scenario.seed.seed ?? randomRunSeed();
     const { version } = toolInfo();
     say(`tenantguard ${version} · ${mode} · scenario ${scenario.name} · backend ${backend.name} · seed ${seed}`);
-    const outcome = await runScenario({ scenario, backend, seed, onEvent, signal: interrupt.signal, mode });
+    const outcome = await runScenario({ scenario, backend, seed, onEvent, signal: interrupt.signal, mode, ...extra });
     const reportPath = await writeRunFile(folder, 'report.json', renderJson(outcome.report));
     process.stdout.write(renderConsoleSummary(outcome.report, reportPath));
     return outcome.error ? outcome.error.exitCode : exitCodeFor(outcome.report.verdict);

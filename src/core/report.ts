@@ -44,6 +44,75 @@ export interface ReportSeeding {
   problems: { table: string; reason: string }[];
 }
 
+/** Latency and counts of one load driver run (microseconds; see load/driver.ts). */
+export interface ReportLoadSample {
+  label: string;
+  sent: number;
+  expected: number | null;
+  omitted: number;
+  completed: number;
+  durationMs: number;
+  throughput: number;
+  statuses: Record<string, number>;
+  errors: number;
+  rejected: number;
+  latencyUs: { count: number; p50: number; p95: number; p99: number; p999: number; max: number; mean: number };
+}
+
+/** Median, range and spread of one number over the repeats. */
+export interface ReportRepeats {
+  median: number;
+  min: number;
+  max: number;
+  spread: number;
+}
+
+/** The noisy-neighbour experiment: what was run, with which limits, and what it measured. */
+export interface ReportLoad {
+  profile: { name: string; stepSeconds: number; repeats: number; patterns: string[]; aggressorSteps: number[]; victims: number; victimRate: number; victimConnections: number; poolSize: number };
+  budgets: { victimP99Ratio: number; victimErrorRate: number; minSamples: number; maxOmittedRate: number };
+  /** Everything a rerun needs: pool, cores, the gate's limits, who played which part. */
+  setup: {
+    poolSize: number;
+    cores: number;
+    fairness: unknown;
+    aggressor: { index: number; id: string; plan: string };
+    victims: { index: number; id: string; plan: string }[];
+    victimRate: number;
+    victimConnections: number;
+  };
+  steps: {
+    pattern: string;
+    aggressorConnections: number;
+    fairness: boolean;
+    worstRatio: ReportRepeats;
+    victimP99Us: ReportRepeats;
+    baselineP99Us: ReportRepeats;
+    jain: ReportRepeats;
+    victimRejected: number;
+    victimErrors: number;
+    aggressorRejected: number;
+    aggressorCompleted: number;
+    aggressorDbShare: number | null;
+    verdict: Verdict;
+    reasons: string[];
+  }[];
+  edgePoints: { pattern: string; fairness: boolean; objectiveUs: number; edge: number | null }[];
+  rlsOverhead: { withPolicies: ReportLoadSample; bypassingPolicies: ReportLoadSample; throughputRatio: number; p50Ratio: number } | null;
+  /** Every measured run: baselines (pattern null) and contention steps, per repeat. */
+  runs: {
+    pattern: string | null;
+    aggressorConnections: number;
+    fairness: boolean;
+    repeat: number;
+    victims: ReportLoadSample[];
+    aggressor: ReportLoadSample | null;
+    longTransactions: { transactions: number; errors: number } | null;
+    dbTime: { byTenant: Record<string, { ms: number; share: number }>; samples: number; untagged: number } | null;
+  }[];
+  durationMs: number;
+}
+
 /** The JSON report: the source of truth every other format renders (DESIGN §1). */
 export interface Report {
   schemaVersion: number;
@@ -61,6 +130,8 @@ export interface Report {
   target: ReportTarget | null;
   tenancy: ReportTenancy | null;
   seeding: ReportSeeding | null;
+  /** The noisy-neighbour experiment, when it ran. */
+  load?: ReportLoad;
   /** Milliseconds per pipeline step that ran. */
   timings: Partial<Record<PhaseName, number>>;
   phases: PhaseStatus[];

@@ -109,6 +109,10 @@ export async function withClient<T>(url: string, work: (client: pg.Client) => Pr
 export function createPool(url: string, max: number, options: ConnectOptions = {}): pg.Pool {
   const pool = new pg.Pool({ ...clientConfig(url, options), max });
   pool.on('error', () => {});
+  // pg-pool listens for errors only on idle clients: a checked-out client whose server goes away
+  // between two queries (a fast shutdown on Ctrl-C) would emit an unhandled 'error' and take the
+  // process down before the partial report is written. The next query reports the error instead.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }
 

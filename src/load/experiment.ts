@@ -131,10 +131,12 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
             // A poll every 50 ms: enough for shares over a step, light enough not to be the noise it measures.
             const sampler = options.sampleDbTime === false ? null : await startDbTimeSampler({ adminUrl: options.adminUrl, applicationName: 'tenantguard reference app', intervalMs: 50, ...(signal ? { signal } : {}) });
             const spec = aggressorSpec(app.url, cast.aggressor, tokens.aggressor, pattern, connections, profile.stepSeconds);
-            const [samples, longTransactions] = await Promise.all([
+            const measured = Promise.all([
               runLoad(spec ? [...victims(profile.stepSeconds), spec] : victims(profile.stepSeconds), { ...(signal ? { signal } : {}) }),
               pattern === 'long-transactions' ? runLongTransactions({ appUrl, tenant: cast.aggressor.id, sessions: connections, seconds: profile.stepSeconds, ...(signal ? { signal } : {}) }) : Promise.resolve(null),
             ]);
+            // The sampler's connection is closed whatever happens to the step.
+            const [samples, longTransactions] = await measured.finally(() => sampler?.stop());
             const dbTime = sampler ? await sampler.stop() : null;
             runs.push({ pattern, aggressorConnections: connections, fairness: on, repeat, victims: samples.slice(0, cast.victims.length), aggressor: spec ? samples[cast.victims.length]! : null, longTransactions, dbTime });
           }

@@ -71,7 +71,8 @@ function stepOf(runs: LoadRun[], baselines: Map<string, LoadRun>, budgets: LoadB
   const fails = judged.filter((j) => j.judgement.verdict === 'fail').length;
   const unsure = judged.some((j) => j.judgement.verdict === 'inconclusive');
   const verdict = fails * 2 >= judged.length && fails > 0 ? 'fail' : unsure ? 'inconclusive' : 'pass';
-  const shares = judged.map((j) => j.run.dbTime?.byTenant[cast.aggressor.id]?.share).filter((s): s is number => s !== undefined);
+  // A sampled repeat in which the aggressor never held a backend is a share of 0, not a gap.
+  const shares = judged.flatMap((j) => (j.run.dbTime ? [j.run.dbTime.byTenant[cast.aggressor.id]?.share ?? 0] : []));
   return {
     pattern: first.pattern!,
     aggressorConnections: first.aggressorConnections,
@@ -123,13 +124,15 @@ export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets:
           severity: meta.severity,
           message: `With fairness on, while tenant #${cast.aggressor.index} ran ${pattern} on ${s.aggressorConnections} connections, a victim's p99 rose ${s.worstRatio.median.toFixed(2)}× its baseline (budget ${budgets.victimP99Ratio}×; repeats ${s.worstRatio.min.toFixed(2)}–${s.worstRatio.max.toFixed(2)}×)${s.victimErrors + s.victimRejected > 0 ? `, with ${s.victimErrors} error(s) and ${s.victimRejected} rejection(s)` : ''}.`,
           subject,
-          fingerprint: fingerprintOf(meta.id, subject),
+          // subjectKey does not read `load`: the step goes in as the discriminator, so steps differ.
+          fingerprint: fingerprintOf(meta.id, subject, subject.load),
           evidence: { worstRatio: s.worstRatio, victimP99Us: s.victimP99Us, baselineP99Us: s.baselineP99Us, reasons: s.reasons },
         };
       });
     const verdict = findings.length > 0 ? 'fail' : gated.some((s) => s.verdict === 'inconclusive') || gated.length === 0 ? 'inconclusive' : 'pass';
-    const error = verdict === 'inconclusive' ? gated.flatMap((s) => s.reasons).slice(0, 3).join('; ') || 'no fairness-on step was measured' : undefined;
-    return { meta, verdict, findings, durationMs: 0, stats: { steps: gated.length, runs: gated.length }, ...(error ? { error } : {}) };
+    const error = verdict === 'inconclusive' ? gated.filter((s) => s.verdict === 'inconclusive').flatMap((s) => s.reasons).slice(0, 3).join('; ') || 'no fairness-on step was measured' : undefined;
+    const gatedRuns = runs.filter((r) => r.pattern === pattern && r.fairness).length;
+    return { meta, verdict, findings, durationMs: 0, stats: { steps: gated.length, runs: gatedRuns }, ...(error ? { error } : {}) };
   });
   return { steps, edgePoints, results };
 }

@@ -48,13 +48,14 @@ export async function readCast(adminUrl: string, manifest: SeedManifest, victims
   );
   const tenants: LoadTenant[] = rows.map((r, index) => ({ index, id: r.id, user: r.user ?? '', plan: r.plan, projects: r.projects ?? [] }));
   const usable = tenants.filter((t) => t.user !== '' && t.projects.length > 0);
-  if (usable.length < victims + 1) {
-    throw new HarnessError('usage', `the load experiment needs ${victims + 1} seeded tenants with a member and projects, found ${usable.length}`, { hint: 'Seed more tenants (--tenants) and rows (--rows).' });
+  // Fewer tenants than the profile wants: fewer victims, but at least one beside the aggressor.
+  if (usable.length < 2) {
+    throw new HarnessError('usage', `the load experiment needs at least 2 seeded tenants with a member and projects (an aggressor and a victim), found ${usable.length}`, { hint: 'Seed more tenants (--tenants) and rows (--rows).' });
   }
   const generous = [...usable].sort((a, b) => planRank(a.plan) - planRank(b.plan) || a.index - b.index);
   // Victims are quiet tenants: within their plan's limits, so on the most generous plans left
   // (a free plan's rate limit is below the victims' fixed rate; they would throttle themselves).
-  return { aggressor: generous[0]!, victims: generous.slice(1, victims + 1) };
+  return { aggressor: generous[0]!, victims: generous.slice(1, Math.min(victims, usable.length - 1) + 1) };
 }
 
 /** A victim's open-loop light reads. */

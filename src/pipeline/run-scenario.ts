@@ -13,7 +13,7 @@ import type { CheckResult } from '../core/check.ts';
 import { HarnessError, isHarnessError, messageOf, throwIfAborted } from '../core/errors.ts';
 import { ignoreEvents, type OnEvent, type PhaseName } from '../core/events.ts';
 import type { SeedManifest } from '../core/manifest.ts';
-import type { PhaseStatus, Report, ReportTarget } from '../core/report.ts';
+import type { PhaseStatus, Report, ReportLoad, ReportTarget } from '../core/report.ts';
 import { randomRunSeed } from '../core/seed-random.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { applySchema } from '../db/apply-schema.ts';
@@ -24,6 +24,8 @@ import { buildReport } from '../report/build-report.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { manifestFromDatabase, seedTenants } from '../seed/index.ts';
 import { runHttpPhase } from './http-phase.ts';
+import { runLoadPhase, toReportLoad } from './load-phase.ts';
+import type { LoadProfile } from '../load/profiles.ts';
 import { replayArgs } from './replay-args.ts';
 import { toolInfo } from './tool-info.ts';
 
@@ -41,8 +43,13 @@ export interface RunScenarioOptions {
    * existing server (url backend) nothing is written at all: no schema, and the catalog is
    * read in read-only sessions.
    */
-  mode?: 'run' | 'audit' | 'attack';
+  mode?: PipelineMode;
+  /** Overrides of the scenario's load profile (`tenantguard load --repeats/--step-seconds`). */
+  loadProfile?: Partial<Pick<LoadProfile, 'repeats' | 'stepSeconds' | 'aggressorSteps' | 'patterns'>>;
 }
+
+/** What a command runs: everything, or one part. */
+export type PipelineMode = 'run' | 'audit' | 'attack' | 'load';
 
 /** What a run produced. `error` is set when the harness, not the target, failed. */
 export interface RunOutcome {
@@ -53,8 +60,13 @@ export interface RunOutcome {
   error: HarnessError | null;
 }
 
-/** Phases that later issues add are reported as not run, never as passed. */
-function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit' | 'attack', ran: { audit: boolean; attack: boolean; http: boolean }, failed: { phase: PhaseName | null; message: string } | null): PhaseStatus[] {
+/** Why the load experiment cannot run on this scenario, or null when it can. */
+export function loadUnavailable(scenario: Scenario): string | null {
+  return scenario.http?.app.kind === 'reference' ? null : 'the load experiment drives the reference app: the scenario needs http: { reference: true } (your own API is not supported yet)';
+}
+
+/** Phases that did not run are reported as not run (with why), never as passed. */
+function phaseStatuses(scenario: Scenario, mode: PipelineMode, ran: { audit: boolean; attack: boolean; http: boolean; load: boolean }, failed: { phase: PhaseName | null; message: string } | null): PhaseStatus[] {
   const status = (phase: 'audit' | 'attack', enabled: boolean, partOf: boolean): PhaseStatus =>
     ran[phase]
       ? { phase, status: 'ran' }
@@ -62,14 +74,18 @@ function phaseStatuses(scenario: Scenario, mode: 'run' | 'audit' | 'attack', ran
         ? { phase, status: 'failed', reason: failed.message }
         : { phase, status: 'not-run', reason: !partOf ? `not part of \`tenantguard ${mode}\`` : !enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' };
   return [
-    status('audit', scenario.audit.enabled, mode !== 'attack'),
-    status('attack', scenario.attacks.enabled, mode !== 'audit'),
+    status('audit', scenario.audit.enabled, mode === 'run' || mode === 'audit'),
+    status('attack', scenario.attacks.enabled, mode === 'run' || mode === 'attack'),
     ran.http
       ? { phase: 'http', status: 'ran' }
       : failed?.phase === 'http'
         ? { phase: 'http', status: 'failed', reason: failed.message }
-        : { phase: 'http', status: 'not-run', reason: !scenario.http ? 'the scenario describes no HTTP API (http section)' : mode === 'audit' ? 'not part of `tenantguard audit`' : !scenario.http.enabled || !scenario.attacks.enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' },
-    { phase: 'load', status: 'not-run', reason: mode === 'run' ? (scenario.load.enabled ? 'not available in this version' : 'disabled in the scenario') : `not part of \`tenantguard ${mode}\`` },
+        : { phase: 'http', status: 'not-run', reason: !scenario.http ? 'the scenario describes no HTTP API (http section)' : mode === 'audit' || mode === 'load' ? `not part of \`tenantguard ${mode}\`` : !scenario.http.enabled || !scenario.attacks.enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' },
+    ran.load
+      ? { phase: 'load', status: 'ran' }
+      : failed?.phase === 'load'
+        ? { phase: 'load', status: 'failed', reason: failed.message }
+        : { phase: 'load', status: 'not-run', reason: mode !== 'run' && mode !== 'load' ? `not part of \`tenantguard ${mode}\`` : !scenario.load.enabled ? 'disabled (load.enabled: false or --no-load)' : loadUnavailable(scenario) ?? (failed ? 'the run ended before it' : 'not reached') },
   ];
 }
 
@@ -97,7 +113,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   let snapshot: CatalogSnapshot | null = null;
   let error: HarnessError | null = null;
   let results: CheckResult[] = [];
-  const ran = { audit: false, attack: false, http: false };
+  const ran = { audit: false, attack: false, http: false, load: false };
+  let load: ReportLoad | undefined;
 
   // The phase under way, so a failure is reported against it.
   let current: PhaseName | null = null;
@@ -133,7 +150,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     for (const note of resolved.notes) onEvent({ type: 'info', message: `inferred ${note}` });
     const catalog = snapshot;
     const resolvedTenancy = tenancy;
-    if (scenario.audit.enabled && mode !== 'attack') {
+    if (scenario.audit.enabled && (mode === 'run' || mode === 'audit')) {
       results = await phase('audit', async () => {
         const locate = await indexSchemaSources(liveAudit ? [] : schemaSources(scenario.schema));
         const context = buildAuditContext(catalog, resolvedTenancy, locate);
@@ -157,7 +174,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     });
     throwIfAborted(signal);
     const seeded = manifest;
-    if (mode !== 'audit' && scenario.attacks.enabled && seeded) {
+    if ((mode === 'run' || mode === 'attack') && scenario.attacks.enabled && seeded) {
       const attackResults = await phase('attack', async () => {
         const env = await openAttackEnv(adminUrl, catalog, resolvedTenancy, seeded);
         try {
@@ -180,10 +197,17 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
       ran.attack = true;
     }
     throwIfAborted(signal);
-    if (mode !== 'audit' && scenario.attacks.enabled && scenario.http?.enabled && seeded) {
+    if ((mode === 'run' || mode === 'attack') && scenario.attacks.enabled && scenario.http?.enabled && seeded) {
       const httpResults = await phase('http', () => runHttpPhase({ scenario, adminUrl, tenancy: resolvedTenancy, manifest: seeded, runSeed: seed, onEvent, ...(signal ? { signal } : {}) }));
       results = [...results, ...httpResults];
       ran.http = true;
+    }
+    throwIfAborted(signal);
+    if ((mode === 'run' || mode === 'load') && scenario.load.enabled && seeded && loadUnavailable(scenario) === null) {
+      const outcome = await phase('load', () => runLoadPhase({ scenario, adminUrl, tenancy: resolvedTenancy, manifest: seeded, onEvent, ...(options.loadProfile ? { overrides: options.loadProfile } : {}), ...(signal ? { signal } : {}) }));
+      results = [...results, ...outcome.summary.results];
+      load = toReportLoad(outcome);
+      ran.load = true;
     }
     throwIfAborted(signal);
   } catch (caught) {
@@ -210,6 +234,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     manifest,
     timings,
     phases: phaseStatuses(scenario, mode, ran, error ? { phase: current, message: redactCredentials(error.message) } : null),
+    ...(load ? { load } : {}),
     results,
     failOn: scenario.gates.failOn,
   });

@@ -2,7 +2,7 @@ import { isAtLeast, severities, type CheckResult, type Severity, type Verdict } 
 import type { PhaseName } from '../core/events.ts';
 import { formatQualifiedName } from '../core/names.ts';
 import type { SeedManifest } from '../core/manifest.ts';
-import { reportSchemaVersion, type PhaseStatus, type Report, type ReportTarget, type ReportTenancy } from '../core/report.ts';
+import { reportSchemaVersion, type PhaseStatus, type Report, type ReportLoad, type ReportTarget, type ReportTenancy } from '../core/report.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 
 /** Everything a run knows when it ends, complete or not. */
@@ -22,6 +22,7 @@ export interface ReportInput {
   phases: PhaseStatus[];
   results: CheckResult[];
   failOn: Severity;
+  load?: ReportLoad;
 }
 
 /** The tenancy without secrets. */
@@ -115,6 +116,7 @@ export function buildReport(input: ReportInput): Report {
           problems: manifest.problems,
         }
       : null,
+    ...(input.load ? { load: input.load } : {}),
     timings: input.timings,
     phases: input.phases,
     results: input.results,

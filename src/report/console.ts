@@ -1,5 +1,5 @@
 import { severities, type Severity } from '../core/check.ts';
-import type { Report } from '../core/report.ts';
+import type { Report, ReportLoad } from '../core/report.ts';
 
 const number = new Intl.NumberFormat('en-US');
 const maxListed = 20;
@@ -41,6 +41,7 @@ export function renderConsoleSummary(report: Report, reportPath?: string): strin
     const detail = phase.phase === 'attack' ? `, ${number.format(cases)} generated attacks` : phase.phase === 'http' ? `, ${number.format(cases)} generated cases` : '';
     const status = phase.status === 'ran' ? `ran, ${findings} finding(s)${detail}` : `${phase.status.replace('-', ' ')}${phase.reason ? ` (${phase.reason})` : ''}`;
     row(phase.phase, status);
+    if (phase.phase === 'load' && report.load) for (const line of loadLines(report.load)) row('', line);
   }
   const findings = report.results
     .flatMap((r) => r.findings)
@@ -61,4 +62,21 @@ export function renderConsoleSummary(report: Report, reportPath?: string): strin
   if (reportPath) row('report', reportPath);
   row('seed', `${report.seed} (repeat with --seed ${report.seed})`);
   return `${lines.join('\n')}\n`;
+}
+
+const ratio = (x: number) => (Number.isFinite(x) ? `${x < 10 ? x.toFixed(2) : Math.round(x)}×` : '—');
+
+/** One line per contention step (fairness off vs on) and the RLS overhead. */
+export function loadLines(load: ReportLoad): string[] {
+  const lines: string[] = [];
+  const keys = [...new Set(load.steps.map((s) => `${s.pattern} ×${s.aggressorConnections}`))];
+  for (const key of keys) {
+    const off = load.steps.find((s) => `${s.pattern} ×${s.aggressorConnections}` === key && !s.fairness);
+    const on = load.steps.find((s) => `${s.pattern} ×${s.aggressorConnections}` === key && s.fairness);
+    lines.push(
+      `${key}: victims' p99 ${off ? ratio(off.worstRatio.median) : '—'} without fairness, ${on ? `${ratio(on.worstRatio.median)} with (budget ${load.budgets.victimP99Ratio}×, repeats ${ratio(on.worstRatio.min)}–${ratio(on.worstRatio.max)}): ${on.verdict.toUpperCase()}` : 'not measured with fairness'}`,
+    );
+  }
+  if (load.rlsOverhead) lines.push(`RLS overhead: ${ratio(load.rlsOverhead.throughputRatio)} the throughput of explicit filters alone (p50 ${ratio(load.rlsOverhead.p50Ratio)})`);
+  return lines;
 }

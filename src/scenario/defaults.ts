@@ -21,6 +21,9 @@ export const scenarioDefaults = {
   runs: 1000,
   timeBudgetSeconds: 30,
   profile: 'short',
+  /** Load gates (with fairness on): victim p99 under contention ÷ alone, and victim failures ÷ requests. */
+  victimP99Ratio: 2,
+  victimErrorRate: 0.01,
   failOn: 'high',
   /** The membership table's tenant column when the subject is a user. */
   membershipTenantColumn: 'tenant_id',
@@ -171,7 +174,11 @@ export function applyDefaults(input: ScenarioInput, file: string | null, baseDir
     },
     audit: { enabled: input.audit?.enabled ?? true, suppressions: input.audit?.suppressions ?? [] },
     attacks: { enabled: attacks.enabled ?? true, runs: attacks.runs ?? d.runs, timeBudgetSeconds: attacks.timeBudgetSeconds ?? d.timeBudgetSeconds },
-    load: { enabled: input.load?.enabled ?? true, profile: input.load?.profile ?? d.profile },
+    load: {
+      enabled: input.load?.enabled ?? true,
+      profile: input.load?.profile ?? d.profile,
+      budgets: { victimP99Ratio: input.load?.budgets?.victimP99Ratio ?? d.victimP99Ratio, victimErrorRate: input.load?.budgets?.victimErrorRate ?? d.victimErrorRate },
+    },
     gates: { failOn: input.gates?.failOn ?? d.failOn },
     http: input.http ? httpOf(input.http, baseDir) : null,
   };

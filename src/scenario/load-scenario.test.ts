@@ -25,7 +25,7 @@ const reference: Omit<Scenario, 'file'> = {
   database: { backend: 'embedded', urlEnv: null, disposable: false, scratch: false, image: 'postgres:18-alpine' },
   audit: { enabled: true, suppressions: [] },
   attacks: { enabled: true, runs: 1000, timeBudgetSeconds: 30 },
-  load: { enabled: true, profile: 'short' },
+  load: { enabled: true, profile: 'short', budgets: { victimP99Ratio: 2, victimErrorRate: 0.01 } },
   gates: { failOn: 'high' },
   // `http: { reference: true }`: the reference app's own description.
   http: expect.objectContaining({ enabled: true, app: { kind: 'reference' }, health: '/health', reads: ['/reports/summary', '/search/documents?q=tg'] }),

@@ -343,7 +343,14 @@ export function scenarioInputSchema(baseDir: string) {
       runs: wholeNumber(scenarioLimits.runs.min, scenarioLimits.runs.max).optional(),
       timeBudgetSeconds: z.number(seconds).positive(seconds).max(budget.max, seconds).optional(),
     }).optional(),
-    load: object({ enabled: flag.optional(), profile: oneOf(['short', 'soak']).optional() }).optional(),
+    load: object({
+      enabled: flag.optional(),
+      profile: oneOf(['short', 'soak']).optional(),
+      budgets: object({
+        victimP99Ratio: z.number(expected('a ratio above 1, at most 1000')).gt(1, expected('a ratio above 1, at most 1000')).max(1000, expected('a ratio above 1, at most 1000')).optional(),
+        victimErrorRate: z.number(expected('a rate above 0, at most 1')).gt(0, expected('a rate above 0, at most 1')).max(1, expected('a rate above 0, at most 1')).optional(),
+      }).optional(),
+    }).optional(),
     gates: object({ failOn: oneOf(severities as readonly Severity[] as [Severity, ...Severity[]]).optional() }).optional(),
     http: httpSchema(baseDir).optional(),
   });

@@ -19,7 +19,12 @@ export interface ScenarioInput {
     suppressions?: { fingerprint: string; reason: string; expires?: string }[];
   };
   attacks?: { enabled?: boolean; runs?: number; timeBudgetSeconds?: number };
-  load?: { enabled?: boolean; profile?: 'short' | 'soak' };
+  load?: {
+    enabled?: boolean;
+    profile?: 'short' | 'soak';
+    /** Gates of the noisy-neighbour experiment, judged with fairness on. */
+    budgets?: { victimP99Ratio?: number; victimErrorRate?: number };
+  };
   gates?: GatesInput;
   /** The application's own HTTP API, for the HTTP attacks (see `http-types.ts`). */
   http?: HttpInput;
@@ -104,7 +109,7 @@ export interface Scenario {
   };
   audit: { enabled: boolean; suppressions: { fingerprint: string; reason: string; expires?: string }[] };
   attacks: { enabled: boolean; runs: number; timeBudgetSeconds: number };
-  load: { enabled: boolean; profile: 'short' | 'soak' };
+  load: { enabled: boolean; profile: 'short' | 'soak'; budgets: { victimP99Ratio: number; victimErrorRate: number } };
   gates: { failOn: Severity };
   /** The application's HTTP API, or null when the scenario describes none. */
   http: ScenarioHttp | null;

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { severities } from '../../core/check.ts';
 import { loadScenario } from '../../scenario/load-scenario.ts';
 import type { Scenario } from '../../scenario/types.ts';
+import { loadPatterns, type LoadPattern } from '../../load/profiles.ts';
 import { defaultScenarioPath, executePipeline, wholeNumber, type PipelineOptions } from '../execute.ts';
 import { printError } from '../output.ts';
 
@@ -11,6 +12,8 @@ export interface RunCommandOptions extends PipelineOptions {
   rows?: number;
   runs?: number;
   timeBudget?: number;
+  /** False with --no-load. */
+  load?: boolean;
 }
 
 /** Applies command-line overrides to a loaded scenario. */
@@ -20,6 +23,7 @@ export function withOverrides(scenario: Scenario, options: RunCommandOptions): S
     seed: { ...scenario.seed, tenants: options.tenants ?? scenario.seed.tenants, rowsPerTable: options.rows ?? scenario.seed.rowsPerTable },
     attacks: { ...scenario.attacks, runs: options.runs ?? scenario.attacks.runs, timeBudgetSeconds: options.timeBudget ?? scenario.attacks.timeBudgetSeconds },
     gates: { ...scenario.gates, failOn: options.failOn ?? scenario.gates.failOn },
+    load: { ...scenario.load, enabled: options.load ?? scenario.load.enabled },
   };
 }
 
@@ -47,16 +51,54 @@ export function addBackendOptions(command: Command): Command {
     .option('-q, --quiet', 'no progress on stderr');
 }
 
-/** Registers `tenantguard run [scenario]` and `tenantguard attack [scenario]`. */
+/** Options of `tenantguard load`. */
+interface LoadCommandOptions extends RunCommandOptions {
+  profile?: 'short' | 'soak';
+  repeats?: number;
+  stepSeconds?: number;
+  pattern?: LoadPattern[];
+  aggressor?: number[];
+}
+
+/** Registers `tenantguard load [scenario]`: the noisy-neighbour experiment alone. */
+function registerLoad(program: Command): void {
+  const command = program
+    .command('load')
+    .description('only the noisy-neighbour experiment: seed, then victims at a fixed rate alone and while one tenant floods the reference app, fairness off and on')
+    .argument('[scenario]', 'scenario file (.ts, .json, .yaml); default: the shipped reference scenario')
+    .addOption(new Option('--profile <name>', "how long and how hard (default: the scenario's load.profile)").choices(['short', 'soak']))
+    .option('--repeats <n>', 'repeats of every baseline and step', wholeNumber(1, 100))
+    .option('--step-seconds <n>', 'seconds of every measured run', wholeNumber(1, 3_600))
+    .addOption(new Option('--pattern <name...>', 'what the aggressor does').choices([...loadPatterns]))
+    .option('--aggressor <connections...>', "the aggressor's connections at each step", (value: string, previous: number[] = []) => [...previous, wholeNumber(1, 10_000)(value)]);
+  addBackendOptions(addSeedOptions(command)).action(async (scenarioPath: string | undefined, options: LoadCommandOptions) => {
+    try {
+      const loaded = withOverrides(await loadScenario(scenarioPath ?? defaultScenarioPath), options);
+      const scenario = { ...loaded, load: { ...loaded.load, enabled: true, profile: options.profile ?? loaded.load.profile } };
+      const loadProfile = {
+        ...(options.repeats !== undefined ? { repeats: options.repeats } : {}),
+        ...(options.stepSeconds !== undefined ? { stepSeconds: options.stepSeconds } : {}),
+        ...(options.pattern ? { patterns: options.pattern } : {}),
+        ...(options.aggressor ? { aggressorSteps: [...options.aggressor].sort((a, b) => a - b) } : {}),
+      };
+      process.exitCode = await executePipeline('load', scenario, options, { loadProfile });
+    } catch (error) {
+      process.exitCode = printError(error);
+    }
+  });
+}
+
+/** Registers `tenantguard run [scenario]`, `tenantguard attack [scenario]` and `tenantguard load [scenario]`. */
 export function registerRun(program: Command): void {
   for (const [name, description] of [
-    ['run', 'start Postgres, apply the schema, audit it, seed tenants, attack, write the report'],
+    ['run', 'start Postgres, apply the schema, audit it, seed tenants, attack (SQL and HTTP), run the noisy-neighbour experiment, write the report'],
     ['attack', 'only the attacks: start Postgres, apply the schema, seed tenants, attack as the application'],
   ] as const) {
     const command = program
       .command(name)
       .description(description)
       .argument('[scenario]', 'scenario file (.ts, .json, .yaml); default: the shipped reference scenario');
+    if (name === 'run') command.option('--no-load', 'skip the noisy-neighbour experiment (about a minute)');
     addBackendOptions(addSeedOptions(command)).action(async (scenarioPath: string | undefined, options: RunCommandOptions) => {
       try {
         const scenario = withOverrides(await loadScenario(scenarioPath ?? defaultScenarioPath), options);
@@ -66,4 +108,5 @@ export function registerRun(program: Command): void {
       }
     });
   }
+  registerLoad(program);
 }

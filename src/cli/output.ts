@@ -50,10 +50,18 @@ export async function writeRunFile(folder: RunFolder, name: string, content: str
  * Prints progress on stderr (stdout stays for results) and sends the server log to the run
  * folder. Seeding progress is throttled to one line per table.
  */
-export function progressPrinter(folder: RunFolder | null, quiet: boolean): OnEvent {
+export function progressPrinter(folder: RunFolder | null, quiet: boolean, tty = Boolean(process.stderr.isTTY)): OnEvent {
   let lastDetail = '';
+  // A live status line is rewritten in place on a terminal and cleared before any other line.
+  let live = false;
+  const clearLive = () => {
+    if (live) process.stderr.write('\r\x1b[K');
+    live = false;
+  };
   const say = (text: string) => {
-    if (!quiet) process.stderr.write(`${text}\n`);
+    if (quiet) return;
+    clearLive();
+    process.stderr.write(`${text}\n`);
   };
   return (event: RunEvent) => {
     switch (event.type) {
@@ -75,6 +83,11 @@ export function progressPrinter(folder: RunFolder | null, quiet: boolean): OnEve
           lastDetail = event.detail;
           say(`  ${event.phase}: ${event.detail} [${event.done}/${event.total}]`);
         }
+        return;
+      case 'status':
+        if (quiet || !tty) return;
+        process.stderr.write(`\r\x1b[K  ${event.phase}: ${event.text}`.slice(0, (process.stderr.columns ?? 100) + 6));
+        live = true;
         return;
       case 'info':
         say(`  ${event.message}`);

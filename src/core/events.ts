@@ -17,6 +17,8 @@ export type RunEvent =
   | { type: 'phase-start'; phase: PhaseName; detail?: string }
   | { type: 'phase-end'; phase: PhaseName; durationMs: number; detail?: string }
   | { type: 'progress'; phase: PhaseName; done: number; total: number; detail?: string }
+  /** A status that changes many times a second (requests sent so far): shown live on a terminal, left out of logs. */
+  | { type: 'status'; phase: PhaseName; text: string }
   | { type: 'info'; message: string }
   | { type: 'warning'; message: string }
   | { type: 'server-log'; line: string }

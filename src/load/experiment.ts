@@ -113,6 +113,16 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
   const total = profile.repeats * 2 * (1 + profile.patterns.length * profile.aggressorSteps.length);
   const progress = (detail: string) => options.onEvent?.({ type: 'progress', phase: 'load', done: runs.length, total, detail });
   const appUrl = withCredentials(options.adminUrl, options.appRole.name, options.appRole.password);
+  // Live counts for a terminal: requests sent so far per driver, at most a few times a second.
+  let sentBy = new Map<string, number>();
+  const onProgress = (label: string, sent: number) => {
+    sentBy.set(label, sent);
+    options.onEvent?.({ type: 'status', phase: 'load', text: [...sentBy].map(([who, n]) => `${who} ${n}`).join(' · ') });
+  };
+  const drive = (specs: Parameters<typeof runLoad>[0]) => {
+    sentBy = new Map();
+    return runLoad(specs, { onProgress, ...(signal ? { signal } : {}) });
+  };
 
   for (let repeat = 1; repeat <= profile.repeats; repeat++) {
     for (const on of [false, true]) {
@@ -121,9 +131,9 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
       try {
         const tokens = await tokensOf(app, cast);
         const victims = (seconds: number) => cast.victims.map((v, i) => victimSpec(app.url, v, tokens.victims[i]!, profile, seconds));
-        await runLoad(victims(profile.warmupSeconds), { ...(signal ? { signal } : {}) });
+        await drive(victims(profile.warmupSeconds));
         progress(`baseline, fairness ${on ? 'on' : 'off'}, repeat ${repeat}/${profile.repeats}`);
-        const alone = await runLoad(victims(profile.stepSeconds), { ...(signal ? { signal } : {}) });
+        const alone = await drive(victims(profile.stepSeconds));
         runs.push({ pattern: null, aggressorConnections: 0, fairness: on, repeat, victims: alone, aggressor: null, longTransactions: null, dbTime: null });
         for (const pattern of profile.patterns) {
           for (const connections of profile.aggressorSteps) {
@@ -132,7 +142,7 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
             const sampler = options.sampleDbTime === false ? null : await startDbTimeSampler({ adminUrl: options.adminUrl, applicationName: 'tenantguard reference app', intervalMs: 50, ...(signal ? { signal } : {}) });
             const spec = aggressorSpec(app.url, cast.aggressor, tokens.aggressor, pattern, connections, profile.stepSeconds);
             const measured = Promise.all([
-              runLoad(spec ? [...victims(profile.stepSeconds), spec] : victims(profile.stepSeconds), { ...(signal ? { signal } : {}) }),
+              drive(spec ? [...victims(profile.stepSeconds), spec] : victims(profile.stepSeconds)),
               pattern === 'long-transactions' ? runLongTransactions({ appUrl, tenant: cast.aggressor.id, sessions: connections, seconds: profile.stepSeconds, ...(signal ? { signal } : {}) }) : Promise.resolve(null),
             ]);
             // The sampler's connection is closed whatever happens to the step.

@@ -8,6 +8,7 @@ import { benchApp } from './app.ts';
 import { benchAttacks } from './attacks.ts';
 import { benchAudit } from './audit.ts';
 import { benchColdStart } from './cold-start.ts';
+import { benchLoad } from './load.ts';
 import { benchSeeding } from './seeding.ts';
 import { packageRoot } from '../src/pipeline/tool-info.ts';
 
@@ -22,6 +23,8 @@ log('bench: attacks vs pgbench…');
 sections.push(await benchAttacks(log));
 log('bench: reference API vs a minimal server…');
 sections.push(await benchApp(log));
+log('bench: noisy neighbour (load experiment) and the load generator’s ceiling…');
+sections.push(await benchLoad(log));
 log('bench: seeding vs psql COPY…');
 sections.push(await benchSeeding(log));
 

@@ -10,6 +10,7 @@ export function subjectKey(subject: FindingSubject): string {
     ['role', subject.role],
     ['function', subject.function],
     ['route', subject.route],
+    ['load', subject.load],
   ];
   return parts
     .filter(([, value]) => value !== undefined)

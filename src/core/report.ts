@@ -97,7 +97,7 @@ export interface ReportLoad {
     verdict: Verdict;
     reasons: string[];
   }[];
-  edgePoints: { pattern: string; fairness: boolean; objectiveUs: number; edge: number | null }[];
+  edgePoints: { pattern: string; fairness: boolean; objectiveRatio: number; edge: number | null }[];
   rlsOverhead: { withPolicies: ReportLoadSample; bypassingPolicies: ReportLoadSample; throughputRatio: number; p50Ratio: number } | null;
   /** Every measured run: baselines (pattern null) and contention steps, per repeat. */
   runs: {

@@ -95,9 +95,10 @@ describe('summarizeLoad: one step over its repeats', () => {
   });
 
   it('adds up failures and rejections over the repeats', () => {
-    const runs = [...baselines(2), step(1, true, victims([1000, 1000], { errors: 2, rejected: 1 })), step(2, true, victims([1000, 1000], { errors: 1 }), { aggressor: { completed: 50, rejected: 40 } })];
+    const runs = [...baselines(2), step(1, true, victims([1000, 1000], { errors: 2, rejected: 1 })), step(2, true, victims([1000, 1000], { errors: 1 }), { aggressor: { completed: 50, rejected: 40, statuses: { '200': 10, '429': 40 } } })];
     const s = only(runs).steps[0]!;
-    expect([s.victimErrors, s.victimRejected, s.aggressorCompleted, s.aggressorRejected]).toEqual([6, 2, 350, 140]);
+    // The aggressor's completed count is its 2xx answers (200 + 10), not every answer.
+    expect([s.victimErrors, s.victimRejected, s.aggressorCompleted, s.aggressorRejected]).toEqual([6, 2, 210, 140]);
   });
 
   it('takes the median of the aggressor’s DB share over sampled repeats; absent from a sample is 0', () => {
@@ -110,7 +111,7 @@ describe('summarizeLoad: one step over its repeats', () => {
 });
 
 describe('summarizeLoad: edge points', () => {
-  it('finds, per pattern and fairness, the lowest load whose victim p99 exceeds budget × baseline', () => {
+  it('finds, per pattern and fairness, the lowest load whose victim p99 ratio exceeds the budget', () => {
     const runs = [
       ...baselines(1),
       step(1, false, victims([1000, 1500]), { connections: 10 }),
@@ -121,18 +122,17 @@ describe('summarizeLoad: edge points', () => {
       step(1, true, victims([2500, 1000]), { pattern: 'hot-reads', connections: 10 }),
     ];
     expect(only(runs).edgePoints).toEqual([
-      { pattern: 'heavy-reports', fairness: false, objectiveUs: 2000, edge: 50 },
-      { pattern: 'heavy-reports', fairness: true, objectiveUs: 2000, edge: null },
-      { pattern: 'hot-reads', fairness: false, objectiveUs: 2000, edge: 10 },
-      { pattern: 'hot-reads', fairness: true, objectiveUs: 2000, edge: 10 },
+      { pattern: 'heavy-reports', fairness: false, objectiveRatio: 2, edge: 50 },
+      { pattern: 'heavy-reports', fairness: true, objectiveRatio: 2, edge: null },
+      { pattern: 'hot-reads', fairness: false, objectiveRatio: 2, edge: 10 },
+      { pattern: 'hot-reads', fairness: true, objectiveRatio: 2, edge: 10 },
     ]);
   });
 
-  it('has no edge and a NaN objective for a fairness setting never measured', () => {
+  it('has no edge for a fairness setting never measured', () => {
     const [off, on] = only([...baselines(1), ...onSteps([3])]).edgePoints;
     expect(off).toMatchObject({ fairness: false, edge: null });
-    expect(off!.objectiveUs).toBeNaN();
-    expect(on).toMatchObject({ fairness: true, objectiveUs: 2000, edge: 50 });
+    expect(on).toMatchObject({ fairness: true, objectiveRatio: 2, edge: 50 });
   });
 });
 

@@ -26,7 +26,7 @@ export interface LoadStepSummary {
   baselineP99Us: RepeatSummary;
   /** Jain's index over the victims' delivered ÷ offered throughput (1 = each got what it asked). */
   jain: RepeatSummary;
-  /** Requests turned away (429/503) and failed, victims and aggressor, over all repeats. */
+  /** Requests turned away (429/503) and failed, victims and aggressor, over all repeats; the aggressor's 2xx answers. */
   victimRejected: number;
   victimErrors: number;
   aggressorRejected: number;
@@ -40,8 +40,8 @@ export interface LoadStepSummary {
 /** What the report shows and gates on. */
 export interface LoadSummary {
   steps: LoadStepSummary[];
-  /** Per pattern and fairness: the lowest aggressor load at which a victim's p99 passed `budget × baseline p99`. */
-  edgePoints: { pattern: LoadPattern; fairness: boolean; objectiveUs: number; edge: number | null }[];
+  /** Per pattern and fairness: the lowest aggressor load at which a victim's p99 ratio (median over repeats) passed the budget. */
+  edgePoints: { pattern: LoadPattern; fairness: boolean; objectiveRatio: number; edge: number | null }[];
   results: CheckResult[];
 }
 
@@ -84,7 +84,7 @@ function stepOf(runs: LoadRun[], baselines: Map<string, LoadRun>, budgets: LoadB
     victimRejected: sum(judged.flatMap((j) => j.run.victims.map((v) => v.rejected))),
     victimErrors: sum(judged.flatMap((j) => j.run.victims.map((v) => v.errors))),
     aggressorRejected: sum(judged.map((j) => j.run.aggressor?.rejected ?? 0)),
-    aggressorCompleted: sum(judged.map((j) => j.run.aggressor?.completed ?? j.run.longTransactions?.transactions ?? 0)),
+    aggressorCompleted: sum(judged.map((j) => (j.run.aggressor ? succeeded(j.run.aggressor) : (j.run.longTransactions?.transactions ?? 0)))),
     aggressorDbShare: shares.length > 0 ? median(shares) : null,
     verdict,
     reasons: [...new Set(judged.flatMap((j) => j.judgement.reasons.map((r) => `repeat ${j.run.repeat}: ${r}`)))],
@@ -92,6 +92,8 @@ function stepOf(runs: LoadRun[], baselines: Map<string, LoadRun>, budgets: LoadB
 }
 
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+/** Answers with a 2xx status (a driver's `completed` counts every answer, 429s included). */
+const succeeded = (sample: LoadSample) => sum(Object.entries(sample.statuses).filter(([status]) => status.startsWith('2')).map(([, n]) => n));
 
 /** Judges every step and builds one check result per pattern measured. */
 export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets: LoadBudgets, offeredRate = 0): LoadSummary {
@@ -108,8 +110,10 @@ export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets:
   const edgePoints = patterns.flatMap((pattern) =>
     [false, true].map((fairness) => {
       const mine = steps.filter((s) => s.pattern === pattern && s.fairness === fairness);
-      const objectiveUs = budgets.victimP99Ratio * median(mine.map((s) => s.baselineP99Us.median));
-      return { pattern, fairness, objectiveUs, edge: edgePoint(mine.map((s) => ({ aggressorLoad: s.aggressorConnections, victimP99Us: s.victimP99Us.median })), objectiveUs) };
+      // Judged like the steps: each step's median worst ratio (against its own repeats' baselines)
+      // against the budget, so an edge never contradicts a verdict.
+      const objectiveRatio = budgets.victimP99Ratio;
+      return { pattern, fairness, objectiveRatio, edge: edgePoint(mine.map((s) => ({ aggressorLoad: s.aggressorConnections, victimP99Us: s.worstRatio.median })), objectiveRatio) };
     }),
   );
   const results = patterns.map((pattern): CheckResult => {

@@ -1,17 +1,12 @@
+import { withSeededReference } from './reference-db.ts';
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createFairnessGate, defaultFairnessConfig } from '../src/app/fairness/index.ts';
 import { startReferenceApp } from '../src/app/start-app.ts';
-import { inferTenancy } from '../src/catalog/infer-tenancy.ts';
-import { introspect } from '../src/catalog/introspect.ts';
-import { applySchema } from '../src/db/apply-schema.ts';
-import { embeddedBackend } from '../src/db/backends/embedded.ts';
 import { createPool, withClient } from '../src/db/connect.ts';
 import { packageRoot } from '../src/pipeline/tool-info.ts';
-import { loadScenario } from '../src/scenario/load-scenario.ts';
-import { seedTenants } from '../src/seed/seed-tenants.ts';
 import { fmt } from './stats.ts';
 
 const run = promisify(execFile);
@@ -38,17 +33,9 @@ async function load(url: string, headers: Record<string, string>): Promise<{ rps
  * parameter). The ratio is the price of doing tenancy right.
  */
 export async function benchApp(log: (text: string) => void): Promise<string> {
-  const scenario = await loadScenario(join(packageRoot, 'scenarios', 'reference.ts'));
-  const db = await embeddedBackend().start();
-  try {
-    await applySchema(db.adminUrl, scenario.schema);
-    const snapshot = await withClient(db.adminUrl, (c) => introspect(c));
-    const { tenancy } = inferTenancy(snapshot, scenario.tenancy);
-    const manifest = await seedTenants(db.adminUrl, snapshot, tenancy, { tenants: 10, rowsPerTable: 20, seed: 4 });
+  return withSeededReference({ tenants: 10, rowsPerTable: 20, seed: 4 }, async ({ db, manifest, appRole }) => {
     const tenant = manifest.tenants[0]!;
     const [member] = await withClient(db.adminUrl, async (c) => (await c.query<{ user_id: string }>('select user_id::text from public.memberships where tenant_id = $1 limit 1', [tenant.id])).rows);
-    const login = tenancy.appRole.login;
-    const appRole = { name: tenancy.appRole.name, password: login.method === 'password' ? login.password : '' };
 
     type Sample = { rps: number; p99: number; non2xx: number };
     const median = (samples: Sample[], name: string) => {
@@ -116,7 +103,5 @@ export async function benchApp(log: (text: string) => void): Promise<string> {
       '',
       `Goal: the reference API at ≥ 0.70 of the minimal server — **${(results[1]!.rps / base).toFixed(2)}** (fairness off, ${results[1]!.rps / base >= 0.7 ? "met" : "NOT met"}). With fairness on, one tenant flooding is exactly what the gate throttles (its non-2xx are 429s by design), so that row is not a throughput figure; the noisy-neighbour experiment judges the gate.`,
     ].join('\n');
-  } finally {
-    await db.stop();
-  }
+  });
 }

@@ -1,19 +1,11 @@
+import { withSeededReference } from './reference-db.ts';
 import { createServer } from 'node:http';
-import { join } from 'node:path';
 import { startReferenceApp } from '../src/app/start-app.ts';
-import { inferTenancy } from '../src/catalog/infer-tenancy.ts';
-import { introspect } from '../src/catalog/introspect.ts';
-import { applySchema } from '../src/db/apply-schema.ts';
-import { embeddedBackend } from '../src/db/backends/embedded.ts';
-import { withClient } from '../src/db/connect.ts';
 import { runLoad, type LoadSample, type LoadSpec } from '../src/load/driver.ts';
 import { runLoadExperiment, type LoadOutcome, type LoadRun } from '../src/load/experiment.ts';
 import { defaultLoadBudgets, judgeStep } from '../src/load/judge.ts';
 import { loadProfiles } from '../src/load/profiles.ts';
 import { readCast, type LoadTenant } from '../src/load/targets.ts';
-import { packageRoot } from '../src/pipeline/tool-info.ts';
-import { loadScenario } from '../src/scenario/load-scenario.ts';
-import { seedTenants } from '../src/seed/seed-tenants.ts';
 import { fmt } from './stats.ts';
 
 const profile = loadProfiles.short;
@@ -107,15 +99,7 @@ function setupLines(outcome: LoadOutcome, serverVersion: string): string[] {
  * and the load generator's own ceiling next to the app's light endpoint.
  */
 export async function benchLoad(log: (text: string) => void): Promise<string> {
-  const scenario = await loadScenario(join(packageRoot, 'scenarios', 'reference.ts'));
-  const db = await embeddedBackend().start();
-  try {
-    await applySchema(db.adminUrl, scenario.schema);
-    const snapshot = await withClient(db.adminUrl, (c) => introspect(c));
-    const { tenancy } = inferTenancy(snapshot, scenario.tenancy);
-    const manifest = await seedTenants(db.adminUrl, snapshot, tenancy, { tenants: 6, rowsPerTable: 300, seed: 4 });
-    const login = tenancy.appRole.login;
-    const appRole = { name: tenancy.appRole.name, password: login.method === 'password' ? login.password : '' };
+  return withSeededReference({ tenants: 6, rowsPerTable: 300, seed: 4 }, async ({ db, manifest, appRole }) => {
     const cast = await readCast(db.adminUrl, manifest, profile.victims);
     const ceiling = await measureCeiling(db.adminUrl, appRole, cast.victims[0]!, log);
     log(`  experiment (profile ${profile.name})…`);
@@ -175,7 +159,5 @@ export async function benchLoad(log: (text: string) => void): Promise<string> {
       '',
       `The victims' whole offered load (${profile.victims} × ${profile.victimRate} req/s) is ${((profile.victims * profile.victimRate) / generator.throughput * 100).toFixed(1)}% of the generator's ceiling, and the app's light endpoint tops out at ${((light.throughput / generator.throughput) * 100).toFixed(0)}% of it: what the experiment measures is the app and the database, not the generator.`,
     ].join('\n');
-  } finally {
-    await db.stop();
-  }
+  });
 }

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalServer } from '../src/db/local-server.ts';
 import { hasPg15, startPg15, superuserUrl } from './helpers/pg15.ts';
+import { processesMentioning } from './helpers/processes.ts';
 import { repoRoot, runCli, startCli } from './helpers/cli.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'tenantguard-cli-test-'));
@@ -15,12 +15,6 @@ function readReport(dir: string): Record<string, any> {
   return JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8'));
 }
 
-/** Lines of `ps` that mention `text` (a temp dir only one test uses). */
-function processesMentioning(text: string): string[] {
-  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(text));
-}
 
 describe('tenantguard run', () => {
   it('runs the reference scenario on the embedded backend: audit, attacks and HTTP attacks pass, and the phase not built is listed as not run', async () => {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import type { SeedManifest } from '../src/core/manifest.ts';
 import type { Tenancy } from '../src/core/tenancy.ts';
 import { runHttpPhase } from '../src/pipeline/http-phase.ts';
 import { loadScenario } from '../src/scenario/load-scenario.ts';
+import { processesMentioning } from './helpers/processes.ts';
 import { repoRoot, runCli, startCli } from './helpers/cli.ts';
 
 // The http phase of `tenantguard run` / `attack`, end to end through the CLI: the user's own
@@ -31,11 +31,6 @@ function userApiScenario(name: string, change: (scenario: Record<string, any>) =
   return { file, marker };
 }
 
-function processesMentioning(text: string): string[] {
-  return execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes(text));
-}
 
 describe('an app that runs already (baseUrl)', () => {
   it('needs the JWT secret in the variable the scenario names, and says which', async () => {

@@ -1,9 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from './helpers/cli.ts';
+import { processesMentioning } from './helpers/processes.ts';
 
 // The noisy-neighbour experiment end to end at a small scale: real embedded Postgres, the real
 // reference app, real autocannon drivers. Latency verdicts depend on the machine, so this test
@@ -12,10 +12,7 @@ import { runCli, startCli } from './helpers/cli.ts';
 const work = mkdtempSync(join(tmpdir(), 'tenantguard-load-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const drivers = () =>
-  execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
-    .split('\n')
-    .filter((line) => line.includes('load-child.mjs'));
+const drivers = () => processesMentioning('load-child.mjs');
 
 describe('tenantguard load', () => {
   it('measures victims alone and under an aggressor, fairness off and on, and judges only fairness on', async () => {

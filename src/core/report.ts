@@ -44,18 +44,28 @@ export interface ReportSeeding {
   problems: { table: string; reason: string }[];
 }
 
-/** Latency and counts of one load driver run (microseconds; see load/driver.ts). */
+/** What one load driver run measured (load/driver.ts). Counts add up: sent = completed + failed-without-answer. */
 export interface ReportLoadSample {
   label: string;
+  /** Requests sent. */
   sent: number;
+  /** Open loop: the send slots in the run, ⌈rate × duration⌉; null for closed loop. */
   expected: number | null;
+  /** max(0, expected − sent): sends a stalled connection never made (coordinated omission). 0 for closed loop. */
   omitted: number;
+  /** Responses received (any status). */
   completed: number;
+  /** From the first send slot to the last answer (sending stops at durationSeconds, then in-flight requests drain). */
   durationMs: number;
+  /** Completed 2xx per second of durationMs. */
   throughput: number;
+  /** Responses by HTTP status code ('200', '429', …). */
   statuses: Record<string, number>;
+  /** Requests without an answer (network error, timeout, connection lost) + 5xx, except 503 with Retry-After. */
   errors: number;
+  /** Throttled: 429, and 503 with Retry-After. */
   rejected: number;
+  /** Every completed response, any status, in µs; nearest-rank percentiles, whole µs. */
   latencyUs: { count: number; p50: number; p95: number; p99: number; p999: number; max: number; mean: number };
 }
 

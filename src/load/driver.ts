@@ -1,3 +1,4 @@
+import type { ReportLoadSample } from '../core/report.ts';
 import { HarnessError, throwIfAborted } from '../core/errors.ts';
 import { startLoadProcess, type LoadProcess } from './load-process.ts';
 
@@ -40,30 +41,8 @@ export interface LoadSpec {
   priority?: number;
 }
 
-/** What one spec measured. Counts add up: sent = completed + failed-without-answer. */
-export interface LoadSample {
-  label: string;
-  /** Requests sent. */
-  sent: number;
-  /** Open loop: the send slots in the run, ⌈rate × duration⌉; null for closed loop. */
-  expected: number | null;
-  /** max(0, expected − sent): sends a stalled connection never made (coordinated omission). 0 for closed loop. */
-  omitted: number;
-  /** Responses received (any status). */
-  completed: number;
-  /** From the first send slot to the last answer (sending stops at durationSeconds, then in-flight requests drain). */
-  durationMs: number;
-  /** Completed 2xx per second of durationMs. */
-  throughput: number;
-  /** Responses by HTTP status code ('200', '429', …). */
-  statuses: Record<string, number>;
-  /** Requests without an answer (network error, timeout, connection lost) + 5xx, except 503 with Retry-After. */
-  errors: number;
-  /** Throttled: 429, and 503 with Retry-After. */
-  rejected: number;
-  /** Every completed response, any status, in µs; nearest-rank percentiles, whole µs. */
-  latencyUs: { count: number; p50: number; p95: number; p99: number; p999: number; max: number; mean: number };
-}
+/** What one spec measured (the report's type, DESIGN §3: rooms talk through core types). */
+export type LoadSample = ReportLoadSample;
 
 /** Options of {@link runLoad}. */
 export interface RunLoadOptions {

@@ -5,6 +5,7 @@ import { startReferenceApp, type ReferenceApp } from '../app/start-app.ts';
 import { throwIfAborted } from '../core/errors.ts';
 import type { OnEvent } from '../core/events.ts';
 import type { SeedManifest } from '../core/manifest.ts';
+import type { ReportLoad } from '../core/report.ts';
 import { withCredentials } from '../db/connect.ts';
 import { startDbTimeSampler, type DbTimeResult } from './db-time.ts';
 import { runLoad, type LoadSample } from './driver.ts';
@@ -67,15 +68,7 @@ export interface RlsOverhead {
 export interface LoadOutcome {
   profile: LoadProfile;
   budgets: LoadBudgets;
-  setup: {
-    poolSize: number;
-    cores: number;
-    fairness: FairnessConfig;
-    aggressor: { index: number; id: string; plan: string };
-    victims: { index: number; id: string; plan: string }[];
-    victimRate: number;
-    victimConnections: number;
-  };
+  setup: ReportLoad['setup'] & { fairness: FairnessConfig };
   runs: LoadRun[];
   rlsOverhead: RlsOverhead | null;
   summary: LoadSummary;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli, startCli } from './helpers/cli.ts';
-import { processesMentioning } from './helpers/processes.ts';
+import { childrenRunning } from './helpers/processes.ts';
 
 // The noisy-neighbour experiment end to end at a small scale: real embedded Postgres, the real
 // reference app, real autocannon drivers. Latency verdicts depend on the machine, so this test
@@ -12,7 +12,8 @@ import { processesMentioning } from './helpers/processes.ts';
 const work = mkdtempSync(join(tmpdir(), 'tenantguard-load-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-const drivers = () => processesMentioning('load-child.mjs');
+/** Load drivers of a CLI process, or orphaned ones (re-parented to init). */
+const drivers = (cli = -1) => childrenRunning('load-child.mjs', cli);
 
 describe('tenantguard load', () => {
   it('measures victims alone and under an aggressor, fairness off and on, and judges only fairness on', async () => {
@@ -37,7 +38,8 @@ describe('tenantguard load', () => {
       }
       if (run.pattern) {
         expect(run.aggressor.sent).toBeGreaterThan(0);
-        expect(Object.keys(run.dbTime.byTenant).length).toBeGreaterThan(0);
+        // Sampled (a poll every 50 ms); on a tiny seed the statements may all be too short to catch.
+        expect(run.dbTime.samples).toBeGreaterThan(0);
       }
     }
     const steps = load.steps as { fairness: boolean; verdict: string; worstRatio: { median: number }; jain: { median: number }; reasons: string[] }[];
@@ -77,13 +79,14 @@ describe('tenantguard load', () => {
     const cli = startCli(['load', '--tenants', '3', '--rows', '10', '--seed', '3', '--repeats', '3', '--step-seconds', '5', '--out', out]);
     await cli.waitForStderr(/load: heavy-reports ×50/, 120_000);
     // The drivers start right after the progress line.
-    for (let i = 0; i < 50 && drivers().length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(drivers().length).toBeGreaterThan(0);
+    const pid = cli.child.pid!;
+    for (let i = 0; i < 50 && drivers(pid).length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(drivers(pid).length).toBeGreaterThan(0);
     cli.child.kill('SIGINT');
     const result = await cli.done;
     expect(result.code).toBe(2);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
     expect(report).toMatchObject({ complete: false, error: { code: 'interrupted' } });
-    expect(drivers()).toEqual([]);
+    expect(drivers(pid)).toEqual([]);
   }, 180_000);
 });

@@ -47,7 +47,8 @@ export interface LoadProfile {
 export const loadProfiles: Record<LoadProfile['name'], LoadProfile> = {
   short: {
     name: 'short',
-    warmupSeconds: 1,
+    // Half a second warms the app and connections; the whole profile stays under a minute here.
+    warmupSeconds: 0.5,
     stepSeconds: 3,
     repeats: 3,
     patterns: ['heavy-reports'],
@@ -56,7 +57,7 @@ export const loadProfiles: Record<LoadProfile['name'], LoadProfile> = {
     victimRate: 100,
     victimConnections: 16,
     poolSize: 10,
-    rlsSeconds: 2,
+    rlsSeconds: 1.5,
   },
   soak: {
     name: 'soak',

@@ -75,7 +75,9 @@ export function victimSpec(url: string, victim: LoadTenant, token: string, profi
 
 /** The aggressor's HTTP load for a pattern at a step; null for `long-transactions` (database sessions). */
 export function aggressorSpec(url: string, aggressor: LoadTenant, token: string, pattern: LoadPattern, connections: number, seconds: number): LoadSpec | null {
-  const base = { label: 'aggressor', url, headers: { authorization: `Bearer ${token}` }, connections, durationSeconds: seconds };
+  // A client that gives up after 2 s, like most: a step then ends 2 s after its last send at
+  // the latest, instead of waiting out requests queued behind the gate for its 10 s.
+  const base = { label: 'aggressor', url, headers: { authorization: `Bearer ${token}` }, connections, durationSeconds: seconds, timeoutSeconds: 2 };
   switch (pattern) {
     case 'heavy-reports':
       return { ...base, paths: ['/reports/summary'] };

@@ -173,6 +173,8 @@ async function measureRlsOverhead(options: LoadExperimentOptions, cast: LoadCast
     try {
       const token = await app.mintToken(victim.id, victim.user);
       const spec = { label, url: app.url, paths: ['/projects?limit=20', ...victim.projects.map((id) => `/projects/${id}`)], headers: { authorization: `Bearer ${token}` }, connections: 8, durationSeconds: profile.rlsSeconds };
+      // Warmed first: the side measured second would otherwise gain from the first's warm caches.
+      await runLoad([{ ...spec, durationSeconds: profile.warmupSeconds }], { ...(signal ? { signal } : {}) });
       return (await runLoad([spec], { ...(signal ? { signal } : {}) }))[0]!;
     } finally {
       await close();

@@ -45,7 +45,7 @@ async function measureCeiling(adminUrl: string, appRole: AppRole, tenant: LoadTe
     for (let round = 1; round <= ceilingRounds; round++) {
       log(`  ceiling round ${round}/${ceilingRounds}: constant node:http server, then the app's /projects/{id}…`);
       generator.push((await runLoad([closed('constant node:http', `http://127.0.0.1:${port}`, ['/'], {})]))[0]!);
-      light.push((await runLoad([closed('reference app /projects/{id}', app.url, tenant.projects.map((id) => `/projects/${id}`), { authorization: `Bearer ${token}` })]))[0]!);
+      light.push((await runLoad([closed('reference app /projects/{id}', app.url, tenant.ids.map((id) => `/projects/${id}`), { authorization: `Bearer ${token}` })]))[0]!);
     }
   } finally {
     await app.close();
@@ -85,7 +85,7 @@ function stepTable(outcome: LoadOutcome): string[] {
 /** The setup a reader needs to interpret the numbers. */
 function setupLines(outcome: LoadOutcome, serverVersion: string): string[] {
   const { setup } = outcome;
-  const f = setup.fairness;
+  const f = setup.fairness!; // the reference app: fairness off, then on
   const heavy = Object.entries(f.plans).map(([plan, limits]) => `${plan} ${limits.heavyRatePerSecond ?? '∞'}/s`).join(', ');
   return [
     `Embedded PostgreSQL ${serverVersion}, reference schema seeded with 6 tenants × 300 rows per table (seed 4); the app, Postgres and every load driver share ${setup.cores} cores. Profile \`${profile.name}\`: ${profile.repeats} repeats × (baseline + each step) of ${profile.stepSeconds} s after a ${profile.warmupSeconds} s warm-up, a fresh app per repeat and fairness setting, app pool ${setup.poolSize}.`,

@@ -1,8 +1,8 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli, startCli } from './helpers/cli.ts';
+import { repoRoot, runCli, startCli } from './helpers/cli.ts';
 import { childrenRunning } from './helpers/processes.ts';
 
 // The noisy-neighbour experiment end to end at a small scale: real embedded Postgres, the real
@@ -63,16 +63,31 @@ describe('tenantguard load', () => {
     expect(drivers()).toEqual([]);
   }, 180_000);
 
-  it('a scenario without the reference app lists load as not run, with why', async () => {
-    const result = await runCli(['load', join(work, '..', 'no-such-scenario.yaml')]);
-    expect(result.code).toBe(3);
-    const out = join(work, 'noapp');
-    const attack = await runCli(['load', 'fixtures/user-api/scenario.yaml', '--repeats', '1', '--step-seconds', '1', '--out', out]);
+  it('loads a user’s own API as configured (no fairness switch), and says why a scenario without an HTTP app cannot be loaded', async () => {
+    const out = join(work, 'user-api');
+    const result = await runCli(['load', 'fixtures/user-api/scenario.yaml', '--seed', '3', '--repeats', '1', '--step-seconds', '2', '--out', out]);
     const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
-    expect(report.phases.find((p: { phase: string }) => p.phase === 'load')).toMatchObject({ status: 'not-run', reason: expect.stringMatching(/needs http: \{ reference: true \}/) });
-    expect(attack.code).toBe(2);
-    expect(report.verdict).toBe('inconclusive');
-  }, 120_000);
+    expect(report.phases.find((p: { phase: string }) => p.phase === 'load')).toEqual({ phase: 'load', status: 'ran' });
+    expect(report.load.setup).toMatchObject({ subject: 'api', fairness: null });
+    // Measured once per repeat, as configured, and gated: no fairness-off runs.
+    expect(report.load.runs.map((r: { pattern: string | null; fairness: boolean }) => `${r.pattern ?? 'baseline'} ${r.fairness}`).sort()).toEqual(['baseline true', 'heavy-reports true']);
+    // The heavy read is the description's `reads`; the victims read by id through its get route.
+    expect(report.load.runs[1].aggressor.sent).toBeGreaterThan(0);
+    expect(report.load.rlsOverhead.bypassingPolicies.completed).toBeGreaterThan(0);
+    const check = report.results.find((r: { meta: { id: string } }) => r.meta.id === 'noisy-neighbour-heavy-reports');
+    expect(result.code).toBe({ pass: 0, fail: 1, inconclusive: 2 }[report.verdict as 'pass']);
+    if (check.verdict === 'fail') expect(check.findings[0].message).toMatch(/^With the app as configured, while tenant #\d ran heavy-reports/);
+    expect(result.stdout).toMatch(/heavy-reports ×50: victims' p99 [\d.]+× with the app as configured \(budget 2×/);
+    expect(readFileSync(join(out, 'app.log'), 'utf8')).toMatch(/user-api listening/);
+
+    const file = join(work, 'no-http.json');
+    writeFileSync(file, JSON.stringify({ schema: join(repoRoot, 'fixtures/reference/schema.sql'), seed: { tenants: 2, rowsPerTable: 2 } }));
+    const noApp = join(work, 'no-http');
+    const none = await runCli(['load', file, '--out', noApp]);
+    expect(none.code).toBe(2);
+    const phases = JSON.parse(readFileSync(join(noApp, 'report.json'), 'utf8')).phases;
+    expect(phases.find((p: { phase: string }) => p.phase === 'load')).toMatchObject({ status: 'not-run', reason: expect.stringMatching(/needs an http section/) });
+  }, 180_000);
 
   it('on SIGINT during the experiment stops the drivers and the app, and writes a partial report', async () => {
     const out = join(work, 'interrupted');

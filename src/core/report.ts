@@ -83,8 +83,11 @@ export interface ReportLoad {
   budgets: { victimP99Ratio: number; victimErrorRate: number; minSamples: number; maxOmittedRate: number };
   /** Everything a rerun needs: pool, cores, the gate's limits, who played which part. */
   setup: {
+    /** The reference app (fairness off, then on) or a user's API (as configured, gated). */
+    subject: 'reference' | 'api';
     poolSize: number;
     cores: number;
+    /** The reference app's fairness limits; null for a user's API. */
     fairness: unknown;
     aggressor: { index: number; id: string; plan: string };
     victims: { index: number; id: string; plan: string }[];

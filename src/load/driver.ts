@@ -16,7 +16,7 @@ export interface LoadSpec {
   url: string;
   /** Request paths, cycled per connection (different ids); at least one. */
   paths: string[];
-  method?: 'GET' | 'POST' | 'PATCH';
+  method?: 'GET' | 'POST' | 'PATCH' | 'PUT';
   headers: Record<string, string>;
   /** JSON text for POST/PATCH (content-type defaults to application/json). */
   body?: string;

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { createFairnessGate, defaultFairnessConfig, type FairnessConfig } from '../app/fairness/index.ts';
-import { startReferenceApp, type ReferenceApp } from '../app/start-app.ts';
+import { startReferenceApp } from '../app/start-app.ts';
 import { throwIfAborted } from '../core/errors.ts';
 import type { OnEvent } from '../core/events.ts';
 import type { SeedManifest } from '../core/manifest.ts';
@@ -11,10 +11,10 @@ import { startDbTimeSampler, type DbTimeResult } from './db-time.ts';
 import { runLoad, type LoadSample } from './driver.ts';
 import type { LoadBudgets } from './judge.ts';
 import { runLongTransactions, type LongTransactionsOutcome } from './long-transactions.ts';
-import { profileSeconds, type LoadPattern, type LoadProfile } from './profiles.ts';
+import type { LoadPattern, LoadProfile } from './profiles.ts';
 import { createBypassRole } from './rls-overhead.ts';
 import { summarizeLoad, type LoadSummary } from './summarize.ts';
-import { aggressorSpec, readCast, victimSpec, type LoadCast } from './targets.ts';
+import { aggressorSpec, readCast, referenceRoutes, victimSpec, type LoadCast, type LoadRoutes, type LoadTenant } from './targets.ts';
 
 /**
  * The noisy-neighbour experiment against the reference app on a seeded database. For each
@@ -39,6 +39,54 @@ export interface LoadExperimentOptions {
   sampleDbTime?: boolean;
   /** Overrides of the fairness defaults (experiments with the gate itself). */
   fairness?: (defaults: FairnessConfig) => FairnessConfig;
+  /** The app under load (default: the reference app on `adminUrl`). */
+  subject?: LoadSubject;
+}
+
+/** A started app under load. */
+export interface StartedLoadApp {
+  url: string;
+  /** The headers that authenticate a request as `tenant`. */
+  headers(tenant: LoadTenant): Promise<Record<string, string>>;
+  close(): Promise<void>;
+}
+
+/** The app under load: the reference app, or a user's API described in the scenario (api-subject.ts). */
+export interface LoadSubject {
+  /** Runs with fairness off and then on (the reference app's switch); otherwise once, as configured, and gated. */
+  fairnessSwitch: boolean;
+  /** The reference app on the reference schema: its statements name their tenant (database time), and long transactions know its tables. */
+  reference: boolean;
+  /** False for an app that runs already: it cannot be started again as another role (no RLS overhead). */
+  restartable: boolean;
+  cast: LoadCast;
+  routes: LoadRoutes;
+  /** Starts the app logging in as `role`; `fairness` only for an app with the switch. */
+  start(role: { name: string; password: string }, fairness: FairnessConfig | null): Promise<StartedLoadApp>;
+}
+
+/** The reference app (src/app/) on the seeded reference schema. */
+export async function referenceSubject(options: Pick<LoadExperimentOptions, 'adminUrl' | 'manifest' | 'profile'>): Promise<LoadSubject> {
+  const cast = await readCast(options.adminUrl, options.manifest, options.profile.victims);
+  return {
+    fairnessSwitch: true,
+    reference: true,
+    restartable: true,
+    cast,
+    routes: referenceRoutes,
+    async start(role, fairness) {
+      const gate = fairness ? createFairnessGate(fairness) : undefined;
+      const app = await startReferenceApp({ databaseUrl: options.adminUrl, appRole: role, poolSize: options.profile.poolSize, jwtSecret: randomBytes(24).toString('base64url'), ...(gate ? { fairness: gate } : {}) });
+      return {
+        url: app.url,
+        headers: async (t) => ({ authorization: `Bearer ${await app.mintToken(t.id, t.user)}` }),
+        close: async () => {
+          await app.close();
+          gate?.close();
+        },
+      };
+    },
+  };
 }
 
 /** One measured run: a baseline (no aggressor) or a contention step. */
@@ -68,29 +116,12 @@ export interface RlsOverhead {
 export interface LoadOutcome {
   profile: LoadProfile;
   budgets: LoadBudgets;
-  setup: ReportLoad['setup'] & { fairness: FairnessConfig };
+  setup: ReportLoad['setup'] & { fairness: FairnessConfig | null };
   runs: LoadRun[];
   rlsOverhead: RlsOverhead | null;
   summary: LoadSummary;
   durationMs: number;
 }
-
-async function startApp(options: LoadExperimentOptions, poolSize: number, fairness: FairnessConfig | null, role = options.appRole) {
-  const gate = fairness ? createFairnessGate(fairness) : undefined;
-  const app = await startReferenceApp({ databaseUrl: options.adminUrl, appRole: role, poolSize, jwtSecret: randomBytes(24).toString('base64url'), ...(gate ? { fairness: gate } : {}) });
-  return {
-    app,
-    close: async () => {
-      await app.close();
-      gate?.close();
-    },
-  };
-}
-
-const tokensOf = async (app: ReferenceApp, cast: LoadCast) => ({
-  aggressor: await app.mintToken(cast.aggressor.id, cast.aggressor.user),
-  victims: await Promise.all(cast.victims.map((v) => app.mintToken(v.id, v.user))),
-});
 
 /** Runs the whole experiment; abort stops the drivers and the apps. */
 export async function runLoadExperiment(options: LoadExperimentOptions): Promise<LoadOutcome> {
@@ -100,10 +131,12 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
   const cores = availableParallelism();
   const defaults = defaultFairnessConfig(profile.poolSize, cores);
   const fairness = options.fairness ? options.fairness(defaults) : defaults;
-  const cast = await readCast(options.adminUrl, options.manifest, profile.victims);
-  say(`aggressor tenant #${cast.aggressor.index} (plan ${cast.aggressor.plan}); victims ${cast.victims.map((v) => `#${v.index} (${v.plan})`).join(', ')} at ${profile.victimRate} req/s each; about ${Math.round(profileSeconds(profile))} s of load`);
+  const subject = options.subject ?? (await referenceSubject(options));
+  const { cast, routes } = subject;
+  const settings = subject.fairnessSwitch ? [false, true] : [true];
+  say(`aggressor tenant #${cast.aggressor.index} (plan ${cast.aggressor.plan}); victims ${cast.victims.map((v) => `#${v.index} (${v.plan})`).join(', ')} at ${profile.victimRate} req/s each; ${subject.fairnessSwitch ? 'fairness off, then on' : 'the app as configured'}`);
   const runs: LoadRun[] = [];
-  const total = profile.repeats * 2 * (1 + profile.patterns.length * profile.aggressorSteps.length);
+  const total = profile.repeats * settings.length * (1 + profile.patterns.length * profile.aggressorSteps.length);
   const progress = (detail: string) => options.onEvent?.({ type: 'progress', phase: 'load', done: runs.length, total, detail });
   const appUrl = withCredentials(options.adminUrl, options.appRole.name, options.appRole.password);
   // Live counts for a terminal: requests sent so far per driver, at most a few times a second.
@@ -118,12 +151,13 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
   };
 
   for (let repeat = 1; repeat <= profile.repeats; repeat++) {
-    for (const on of [false, true]) {
+    for (const on of settings) {
       throwIfAborted(signal);
-      const { app, close } = await startApp(options, profile.poolSize, on ? fairness : null);
+      const app = await subject.start(options.appRole, subject.fairnessSwitch && on ? fairness : null);
       try {
-        const tokens = await tokensOf(app, cast);
-        const victims = (seconds: number) => cast.victims.map((v, i) => victimSpec(app.url, v, tokens.victims[i]!, profile, seconds));
+        const victimHeaders = await Promise.all(cast.victims.map((v) => app.headers(v)));
+        const aggressorHeaders = await app.headers(cast.aggressor);
+        const victims = (seconds: number) => cast.victims.map((v, i) => victimSpec(app.url, v, victimHeaders[i]!, profile, seconds, routes));
         await drive(victims(profile.warmupSeconds));
         progress(`baseline, fairness ${on ? 'on' : 'off'}, repeat ${repeat}/${profile.repeats}`);
         const alone = await drive(victims(profile.stepSeconds));
@@ -132,11 +166,15 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
           for (const connections of profile.aggressorSteps) {
             progress(`${pattern} ×${connections}, fairness ${on ? 'on' : 'off'}, repeat ${repeat}/${profile.repeats}`);
             // A poll every 50 ms: enough for shares over a step, light enough not to be the noise it measures.
-            const sampler = options.sampleDbTime === false ? null : await startDbTimeSampler({ adminUrl: options.adminUrl, applicationName: 'tenantguard reference app', intervalMs: 50, ...(signal ? { signal } : {}) });
-            const spec = aggressorSpec(app.url, cast.aggressor, tokens.aggressor, pattern, connections, profile.stepSeconds);
+            const sampler = options.sampleDbTime === false || !subject.reference ? null : await startDbTimeSampler({ adminUrl: options.adminUrl, applicationName: 'tenantguard reference app', intervalMs: 50, ...(signal ? { signal } : {}) });
+            const spec = aggressorSpec(app.url, cast.aggressor, aggressorHeaders, pattern, connections, profile.stepSeconds, routes);
+            if (!spec && !(pattern === 'long-transactions' && subject.reference)) {
+              say(`${pattern}: nothing in the API description to send for it; skipped`);
+              continue;
+            }
             const measured = Promise.all([
               drive(spec ? [...victims(profile.stepSeconds), spec] : victims(profile.stepSeconds)),
-              pattern === 'long-transactions' ? runLongTransactions({ appUrl, tenant: cast.aggressor.id, sessions: connections, seconds: profile.stepSeconds, ...(signal ? { signal } : {}) }) : Promise.resolve(null),
+              pattern === 'long-transactions' && subject.reference ? runLongTransactions({ appUrl, tenant: cast.aggressor.id, sessions: connections, seconds: profile.stepSeconds, ...(signal ? { signal } : {}) }) : Promise.resolve(null),
             ]);
             // The sampler's connection is closed whatever happens to the step.
             const [samples, longTransactions] = await measured.finally(() => sampler?.stop());
@@ -145,39 +183,43 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
           }
         }
       } finally {
-        await close();
+        await app.close();
       }
     }
   }
 
-  progress('RLS overhead: policies vs a BYPASSRLS role with the same explicit filters');
-  const rlsOverhead = await measureRlsOverhead(options, cast);
+  let rlsOverhead: RlsOverhead | null = null;
+  if (subject.restartable) {
+    progress('RLS overhead: policies vs a BYPASSRLS role with the same explicit filters');
+    rlsOverhead = await measureRlsOverhead(options, subject);
+  }
   const setup = {
     poolSize: profile.poolSize,
     cores,
-    fairness,
+    // A user's app runs as configured: its own controls, none of ours.
+    fairness: subject.fairnessSwitch ? fairness : null,
+    subject: subject.reference ? ('reference' as const) : ('api' as const),
     aggressor: { index: cast.aggressor.index, id: cast.aggressor.id, plan: cast.aggressor.plan },
     victims: cast.victims.map((v) => ({ index: v.index, id: v.id, plan: v.plan })),
     victimRate: profile.victimRate,
     victimConnections: profile.victimConnections,
   };
-  return { profile, budgets: options.budgets, setup, runs, rlsOverhead, summary: summarizeLoad(runs, cast, options.budgets, profile.victimRate), durationMs: performance.now() - began };
+  return { profile, budgets: options.budgets, setup, runs, rlsOverhead, summary: summarizeLoad(runs, cast, options.budgets, profile.victimRate, subject.fairnessSwitch ? 'With fairness on' : 'With the app as configured'), durationMs: performance.now() - began };
 }
 
 /** The victims' light reads, closed loop, through policies and then around them. */
-async function measureRlsOverhead(options: LoadExperimentOptions, cast: LoadCast): Promise<RlsOverhead> {
+async function measureRlsOverhead(options: LoadExperimentOptions, subject: LoadSubject): Promise<RlsOverhead> {
   const { profile, signal } = options;
-  const victim = cast.victims[0]!;
+  const victim = subject.cast.victims[0]!;
   const measure = async (role: { name: string; password: string }, label: string): Promise<LoadSample> => {
-    const { app, close } = await startApp(options, profile.poolSize, null, role);
+    const app = await subject.start(role, null);
     try {
-      const token = await app.mintToken(victim.id, victim.user);
-      const spec = { label, url: app.url, paths: ['/projects?limit=20', ...victim.projects.map((id) => `/projects/${id}`)], headers: { authorization: `Bearer ${token}` }, connections: 8, durationSeconds: profile.rlsSeconds };
+      const spec = { label, url: app.url, paths: subject.routes.light(victim), headers: await app.headers(victim), connections: 8, durationSeconds: profile.rlsSeconds };
       // Warmed first: the side measured second would otherwise gain from the first's warm caches.
       await runLoad([{ ...spec, durationSeconds: profile.warmupSeconds }], { ...(signal ? { signal } : {}) });
       return (await runLoad([spec], { ...(signal ? { signal } : {}) }))[0]!;
     } finally {
-      await close();
+      await app.close();
     }
   };
   const bypass = await createBypassRole(options.adminUrl, options.appRole.name);

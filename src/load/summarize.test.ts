@@ -8,7 +8,7 @@ import type { LoadCast, LoadTenant } from './targets.ts';
 
 /** Fixed numbers only: every sample is built by hand, nothing is measured. */
 
-const tenant = (index: number, plan: string): LoadTenant => ({ index, id: `00000000-0000-4000-8000-00000000000${index}`, user: `u${index}`, plan, projects: ['p'] });
+const tenant = (index: number, plan: string): LoadTenant => ({ index, id: `00000000-0000-4000-8000-00000000000${index}`, user: `u${index}`, plan, ids: ['p'] });
 const cast: LoadCast = { aggressor: tenant(0, 'enterprise'), victims: [tenant(1, 'pro'), tenant(2, 'pro')] };
 const budgets = defaultLoadBudgets;
 

@@ -96,7 +96,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const succeeded = (sample: LoadSample) => sum(Object.entries(sample.statuses).filter(([status]) => status.startsWith('2')).map(([, n]) => n));
 
 /** Judges every step and builds one check result per pattern measured. */
-export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets: LoadBudgets, offeredRate = 0): LoadSummary {
+export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets: LoadBudgets, offeredRate = 0, gateLabel = 'With fairness on'): LoadSummary {
   const baselines = new Map(runs.filter((r) => r.pattern === null).map((r) => [`${r.repeat}:${r.fairness}`, r]));
   const groups = new Map<string, LoadRun[]>();
   for (const run of runs) {
@@ -126,7 +126,7 @@ export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets:
         return {
           checkId: meta.id,
           severity: meta.severity,
-          message: `With fairness on, while tenant #${cast.aggressor.index} ran ${pattern} on ${s.aggressorConnections} connections, a victim's p99 rose ${s.worstRatio.median.toFixed(2)}× its baseline (budget ${budgets.victimP99Ratio}×; repeats ${s.worstRatio.min.toFixed(2)}–${s.worstRatio.max.toFixed(2)}×)${s.victimErrors + s.victimRejected > 0 ? `, with ${s.victimErrors} error(s) and ${s.victimRejected} rejection(s)` : ''}.`,
+          message: `${gateLabel}, while tenant #${cast.aggressor.index} ran ${pattern} on ${s.aggressorConnections} connections, a victim's p99 rose ${s.worstRatio.median.toFixed(2)}× its baseline (budget ${budgets.victimP99Ratio}×; repeats ${s.worstRatio.min.toFixed(2)}–${s.worstRatio.max.toFixed(2)}×)${s.victimErrors + s.victimRejected > 0 ? `, with ${s.victimErrors} error(s) and ${s.victimRejected} rejection(s)` : ''}.`,
           subject,
           // subjectKey does not read `load`: the step goes in as the discriminator, so steps differ.
           fingerprint: fingerprintOf(meta.id, subject, subject.load),

@@ -16,8 +16,8 @@ export interface LoadTenant {
   id: string;
   user: string;
   plan: string;
-  /** A few of its project ids: the victims' light reads and the aggressor's writes. */
-  projects: string[];
+  /** A few of its row ids (the reference app: projects): the victims' light reads and the aggressor's writes. */
+  ids: string[];
 }
 
 /** The cast. */
@@ -46,8 +46,8 @@ export async function readCast(adminUrl: string, manifest: SeedManifest, victims
       )
     ).rows,
   );
-  const tenants: LoadTenant[] = rows.map((r, index) => ({ index, id: r.id, user: r.user ?? '', plan: r.plan, projects: r.projects ?? [] }));
-  const usable = tenants.filter((t) => t.user !== '' && t.projects.length > 0);
+  const tenants: LoadTenant[] = rows.map((r, index) => ({ index, id: r.id, user: r.user ?? '', plan: r.plan, ids: r.projects ?? [] }));
+  const usable = tenants.filter((t) => t.user !== '' && t.ids.length > 0);
   // Fewer tenants than the profile wants: fewer victims, but at least one beside the aggressor.
   if (usable.length < 2) {
     throw new HarnessError('usage', `the load experiment needs at least 2 seeded tenants with a member and projects (an aggressor and a victim), found ${usable.length}`, { hint: 'Seed more tenants (--tenants) and rows (--rows).' });
@@ -58,13 +58,36 @@ export async function readCast(adminUrl: string, manifest: SeedManifest, victims
   return { aggressor: generous[0]!, victims: generous.slice(1, Math.min(victims, usable.length - 1) + 1) };
 }
 
+/**
+ * The routes a load experiment uses, per app: the victims' light reads, and what each aggressor
+ * pattern sends. The reference app's are fixed; a user's API's come from its description.
+ */
+export interface LoadRoutes {
+  /** A victim's light reads (lookups by id, a small page). */
+  light(tenant: LoadTenant): string[];
+  /** Heavy reads (reports, searches); null when the API describes none. */
+  heavy: string[] | null;
+  /** Large list pages. */
+  lists: string[];
+  /** Writes of the aggressor's own rows; null when the API describes none. */
+  write: { method: 'PATCH' | 'PUT' | 'POST'; paths(tenant: LoadTenant): string[]; body: string } | null;
+}
+
+/** The reference app's routes. */
+export const referenceRoutes: LoadRoutes = {
+  light: (t) => [...t.ids.map((id) => `/projects/${id}`), '/projects?limit=20'],
+  heavy: ['/reports/summary'],
+  lists: ['/projects?limit=200', '/documents?limit=200', '/invoices?limit=200'],
+  write: { method: 'PATCH', paths: (t) => t.ids.map((id) => `/projects/${id}`), body: JSON.stringify({ name: 'tenantguard load' }) },
+};
+
 /** A victim's open-loop light reads. */
-export function victimSpec(url: string, victim: LoadTenant, token: string, profile: LoadProfile, seconds: number): LoadSpec {
+export function victimSpec(url: string, victim: LoadTenant, headers: Record<string, string>, profile: LoadProfile, seconds: number, routes: LoadRoutes = referenceRoutes): LoadSpec {
   return {
     label: `victim #${victim.index}`,
     url,
-    paths: [...victim.projects.map((id) => `/projects/${id}`), '/projects?limit=20'],
-    headers: { authorization: `Bearer ${token}` },
+    paths: routes.light(victim),
+    headers,
     connections: profile.victimConnections,
     durationSeconds: seconds,
     ratePerSecond: profile.victimRate,
@@ -73,20 +96,25 @@ export function victimSpec(url: string, victim: LoadTenant, token: string, profi
   };
 }
 
-/** The aggressor's HTTP load for a pattern at a step; null for `long-transactions` (database sessions). */
-export function aggressorSpec(url: string, aggressor: LoadTenant, token: string, pattern: LoadPattern, connections: number, seconds: number): LoadSpec | null {
+/**
+ * The aggressor's HTTP load for a pattern at a step; null for `long-transactions` (database
+ * sessions) and for a pattern the routes cannot express (no heavy read, no write described).
+ */
+export function aggressorSpec(url: string, aggressor: LoadTenant, headers: Record<string, string>, pattern: LoadPattern, connections: number, seconds: number, routes: LoadRoutes = referenceRoutes): LoadSpec | null {
   // A client that gives up after 2 s, like most: a step then ends 2 s after its last send at
   // the latest, instead of waiting out requests queued behind the gate for its 10 s.
-  const base = { label: 'aggressor', url, headers: { authorization: `Bearer ${token}` }, connections, durationSeconds: seconds, timeoutSeconds: 2 };
+  const base = { label: 'aggressor', url, headers, connections, durationSeconds: seconds, timeoutSeconds: 2 };
   switch (pattern) {
     case 'heavy-reports':
-      return { ...base, paths: ['/reports/summary'] };
+      return routes.heavy && routes.heavy.length > 0 ? { ...base, paths: routes.heavy } : null;
     case 'hot-reads':
-      return { ...base, paths: ['/projects?limit=200', '/documents?limit=200', '/invoices?limit=200'] };
-    case 'write-bursts':
-      return { ...base, method: 'PATCH', paths: aggressor.projects.map((id) => `/projects/${id}`), body: JSON.stringify({ name: 'tenantguard load' }) };
+      return routes.lists.length > 0 ? { ...base, paths: routes.lists } : null;
+    case 'write-bursts': {
+      const paths = routes.write?.paths(aggressor) ?? [];
+      return routes.write && paths.length > 0 ? { ...base, method: routes.write.method, paths, body: routes.write.body } : null;
+    }
     case 'connection-flood':
-      return { ...base, connections: connections * 4, paths: ['/projects?limit=1'] };
+      return { ...base, connections: connections * 4, paths: routes.light(aggressor).slice(0, 1) };
     case 'long-transactions':
       return null;
   }

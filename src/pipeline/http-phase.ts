@@ -14,6 +14,7 @@ import type { Tenancy } from '../core/tenancy.ts';
 import { redactCredentials, withCredentials } from '../db/connect.ts';
 import { findFreePort } from '../db/free-port.ts';
 import { httpApiOf, startCommandOf } from '../scenario/http-api.ts';
+import type { ScenarioHttp } from '../scenario/http-types.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { launchApp } from './launch-app.ts';
 import { replayArgs } from './replay-args.ts';
@@ -52,15 +53,47 @@ export function selectHttpProbes(probe?: string): readonly HttpProbe<any>[] {
   return found;
 }
 
-/** The app role's connection string, for the app under attack (never the admin's). */
-function appRoleUrl(adminUrl: string, tenancy: Tenancy): string {
+/** The application role and its password, for the app under attack (never the admin). */
+export function appRoleOf(tenancy: Tenancy): { name: string; password: string } {
   const login = tenancy.appRole.login;
   if (login.method !== 'password') {
     throw new HarnessError('usage', `the app under attack must log in as the application role ${tenancy.appRole.name}, which has no password in the scenario`, {
       hint: 'Give tenancy.appRole a password (and login: password) so the app can connect as it.',
     });
   }
-  return withCredentials(adminUrl, tenancy.appRole.name, login.password);
+  return { name: tenancy.appRole.name, password: login.password };
+}
+
+/** A user's app, started (as `role`) or reached, and how to stop it. */
+export interface ScenarioApp {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the app of a scenario's `http.start` logging in as `role` (`DATABASE_URL`), with the
+ * JWT secret in the variable the scenario names when the user has not set it; or reaches the
+ * one at `http.baseUrl`, which is not ours to stop. Its output goes to app.log.
+ */
+export async function startScenarioApp(options: { http: ScenarioHttp; adminUrl: string; role: { name: string; password: string }; jwtSecret: string | undefined; onEvent: OnEvent; signal?: AbortSignal }): Promise<ScenarioApp> {
+  const { http, onEvent } = options;
+  const app = http.app;
+  if (app.kind === 'running') return { url: app.baseUrl, stop: async () => {} };
+  if (app.kind !== 'start') throw new Error('the reference app is started in-process, not as a command');
+  const port = await findFreePort();
+  const command = startCommandOf(app, { port, databaseUrl: withCredentials(options.adminUrl, options.role.name, options.role.password) });
+  const url = `http://127.0.0.1:${port}`;
+  const launched = await launchApp({
+    command: [command.program, ...command.args],
+    cwd: command.cwd,
+    env: { ...command.env, ...(http.auth.kind === 'jwt' && process.env[http.auth.secretEnv] === undefined && options.jwtSecret !== undefined ? { [http.auth.secretEnv]: options.jwtSecret } : {}) },
+    readyUrl: `${url}${app.ready}`,
+    timeoutMs: app.timeoutSeconds * 1000,
+    onLine: (line) => onEvent({ type: 'app-log', line: redactCredentials(line) }),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  onEvent({ type: 'info', message: `started \`${app.command.join(' ')}\` (pid ${launched.pid}) at ${url}` });
+  return { url, stop: () => launched.stop() };
 }
 
 /** Runs the HTTP attacks of a scenario; an empty list when it has no `http` section. */
@@ -101,23 +134,10 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<CheckResu
     poolSize = referencePoolSize;
     stop = () => started.close();
     onEvent({ type: 'info', message: `reference app at ${url}` });
-  } else if (app.kind === 'start') {
-    const port = await findFreePort();
-    const command = startCommandOf(app, { port, databaseUrl: appRoleUrl(options.adminUrl, options.tenancy) });
-    url = `http://127.0.0.1:${port}`;
-    const launched = await launchApp({
-      command: [command.program, ...command.args],
-      cwd: command.cwd,
-      env: { ...command.env, ...(http.auth.kind === 'jwt' && process.env[http.auth.secretEnv] === undefined ? { [http.auth.secretEnv]: jwtSecret! } : {}) },
-      readyUrl: `${url}${app.ready}`,
-      timeoutMs: app.timeoutSeconds * 1000,
-      onLine: appLog,
-      ...(options.signal ? { signal: options.signal } : {}),
-    });
-    stop = () => launched.stop();
-    onEvent({ type: 'info', message: `started \`${app.command.join(' ')}\` (pid ${launched.pid}) at ${url}` });
   } else {
-    url = app.baseUrl;
+    const started = await startScenarioApp({ http, adminUrl: options.adminUrl, role: appRoleOf(options.tenancy), jwtSecret, onEvent, ...(options.signal ? { signal: options.signal } : {}) });
+    url = started.url;
+    stop = started.stop;
   }
 
   try {

@@ -6,7 +6,9 @@ import type { Tenancy } from '../core/tenancy.ts';
 import { runLoadExperiment, type LoadOutcome } from '../load/experiment.ts';
 import { defaultLoadBudgets } from '../load/judge.ts';
 import { loadProfiles, type LoadProfile } from '../load/profiles.ts';
+import { httpApiOf } from '../scenario/http-api.ts';
 import type { Scenario } from '../scenario/types.ts';
+import { apiSubject } from './load-subject-api.ts';
 
 /**
  * The load phase of a run: the scenario's profile (with command-line overrides) and budgets,
@@ -32,7 +34,15 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadOutco
     throw new HarnessError('usage', `the load experiment's app logs in as ${options.tenancy.appRole.name}, which has no password in the scenario`, { hint: 'Give tenancy.appRole a password (login: password).' });
   }
   const profile: LoadProfile = { ...loadProfiles[options.scenario.load.profile], ...options.overrides };
+  const http = options.scenario.http;
+  const api = httpApiOf(options.scenario);
+  // The reference app is the default subject; a user's API comes from its description.
+  const subject =
+    http && api && http.app.kind !== 'reference'
+      ? await apiSubject({ http, api, adminUrl: options.adminUrl, manifest: options.manifest, victims: profile.victims, onEvent: options.onEvent, ...(options.signal ? { signal: options.signal } : {}) })
+      : undefined;
   return runLoadExperiment({
+    ...(subject ? { subject } : {}),
     adminUrl: options.adminUrl,
     appRole: { name: options.tenancy.appRole.name, password: login.password },
     manifest: options.manifest,

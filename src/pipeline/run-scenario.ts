@@ -62,7 +62,7 @@ export interface RunOutcome {
 
 /** Why the load experiment cannot run on this scenario, or null when it can. */
 export function loadUnavailable(scenario: Scenario): string | null {
-  return scenario.http?.app.kind === 'reference' ? null : 'the load experiment drives the reference app: the scenario needs http: { reference: true } (your own API is not supported yet)';
+  return scenario.http?.enabled ? null : 'the load experiment drives an HTTP app: the scenario needs an http section (your API, or reference: true for the reference app)';
 }
 
 /** Phases that did not run are reported as not run (with why), never as passed. */

@@ -73,8 +73,11 @@ export function loadLines(load: ReportLoad): string[] {
   for (const key of keys) {
     const off = load.steps.find((s) => `${s.pattern} ×${s.aggressorConnections}` === key && !s.fairness);
     const on = load.steps.find((s) => `${s.pattern} ×${s.aggressorConnections}` === key && s.fairness);
+    const gated = on ? `(budget ${load.budgets.victimP99Ratio}×, repeats ${ratio(on.worstRatio.min)}–${ratio(on.worstRatio.max)}): ${on.verdict.toUpperCase()}` : '';
     lines.push(
-      `${key}: victims' p99 ${off ? ratio(off.worstRatio.median) : '—'} without fairness, ${on ? `${ratio(on.worstRatio.median)} with (budget ${load.budgets.victimP99Ratio}×, repeats ${ratio(on.worstRatio.min)}–${ratio(on.worstRatio.max)}): ${on.verdict.toUpperCase()}` : 'not measured with fairness'}`,
+      load.setup.subject === 'api'
+        ? `${key}: victims' p99 ${on ? `${ratio(on.worstRatio.median)} with the app as configured ${gated}` : 'not measured'}`
+        : `${key}: victims' p99 ${off ? ratio(off.worstRatio.median) : '—'} without fairness, ${on ? `${ratio(on.worstRatio.median)} with ${gated}` : 'not measured with fairness'}`,
     );
   }
   if (load.rlsOverhead) lines.push(`RLS overhead: ${ratio(load.rlsOverhead.throughputRatio)} the throughput of explicit filters alone (p50 ${ratio(load.rlsOverhead.p50Ratio)})`);

@@ -34,6 +34,11 @@ export interface LoadSpec {
   /** Per request (default 10); a request with no answer by then is an error. */
   timeoutSeconds?: number;
   /**
+   * How long requests in flight at the end may take to answer (default: their timeout). Shorter
+   * ends the run sooner; requests still in flight then are left out of every count but `sent`.
+   */
+  drainSeconds?: number;
+  /**
    * OS scheduling priority of the driver process (`os.setPriority`, −20..19; lower runs first).
    * The victims' drivers are the measuring instrument: raised, their own scheduling adds less
    * to what they measure. Ignored where the OS does not allow it (raising needs root).
@@ -102,5 +107,6 @@ export function specProblems(spec: LoadSpec): string[] {
   if (!positive(spec.durationSeconds)) problems.push(`${where}: durationSeconds must be positive`);
   if (spec.ratePerSecond !== undefined && !positive(spec.ratePerSecond)) problems.push(`${where}: ratePerSecond must be positive when given`);
   if (spec.timeoutSeconds !== undefined && !positive(spec.timeoutSeconds)) problems.push(`${where}: timeoutSeconds must be positive when given`);
+  if (spec.drainSeconds !== undefined && !(Number.isFinite(spec.drainSeconds) && spec.drainSeconds >= 0)) problems.push(`${where}: drainSeconds must be 0 or more when given`);
   return problems;
 }

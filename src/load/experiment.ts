@@ -145,6 +145,9 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
     sentBy.set(label, sent);
     options.onEvent?.({ type: 'status', phase: 'load', text: [...sentBy].map(([who, n]) => `${who} ${n}`).join(' · ') });
   };
+  // A poll every 50 ms: enough for shares over a step, light enough not to be the noise it measures.
+  const startSampler = async () =>
+    options.sampleDbTime === false || !subject.reference ? null : startDbTimeSampler({ adminUrl: options.adminUrl, applicationName: 'tenantguard reference app', intervalMs: 50, ...(signal ? { signal } : {}) });
   const drive = (specs: Parameters<typeof runLoad>[0]) => {
     sentBy = new Map();
     return runLoad(specs, { onProgress, ...(signal ? { signal } : {}) });
@@ -160,13 +163,14 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
         const victims = (seconds: number) => cast.victims.map((v, i) => victimSpec(app.url, v, victimHeaders[i]!, profile, seconds, routes));
         await drive(victims(profile.warmupSeconds));
         progress(`baseline, fairness ${on ? 'on' : 'off'}, repeat ${repeat}/${profile.repeats}`);
-        const alone = await drive(victims(profile.stepSeconds));
-        runs.push({ pattern: null, aggressorConnections: 0, fairness: on, repeat, victims: alone, aggressor: null, longTransactions: null, dbTime: null });
+        // The sampler runs in the baseline too: the same instruments on both sides of a ratio.
+        const baseSampler = await startSampler();
+        const alone = await drive(victims(profile.stepSeconds)).finally(() => baseSampler?.stop());
+        runs.push({ pattern: null, aggressorConnections: 0, fairness: on, repeat, victims: alone, aggressor: null, longTransactions: null, dbTime: baseSampler ? await baseSampler.stop() : null });
         for (const pattern of profile.patterns) {
           for (const connections of profile.aggressorSteps) {
             progress(`${pattern} ×${connections}, fairness ${on ? 'on' : 'off'}, repeat ${repeat}/${profile.repeats}`);
-            // A poll every 50 ms: enough for shares over a step, light enough not to be the noise it measures.
-            const sampler = options.sampleDbTime === false || !subject.reference ? null : await startDbTimeSampler({ adminUrl: options.adminUrl, applicationName: 'tenantguard reference app', intervalMs: 50, ...(signal ? { signal } : {}) });
+            const sampler = await startSampler();
             const spec = aggressorSpec(app.url, cast.aggressor, aggressorHeaders, pattern, connections, profile.stepSeconds, routes);
             if (!spec && !(pattern === 'long-transactions' && subject.reference)) {
               say(`${pattern}: nothing in the API description to send for it; skipped`);

@@ -156,8 +156,10 @@ function runSpec(spec) {
     // Idle clients waiting for a slot past the deadline never get one.
     maybeFinish();
   }, deadline - performance.now());
-  // Requests in flight after the deadline time out within timeoutSeconds; this is a backstop.
-  const drainLimit = setTimeout(() => resolveDone(performance.now()), deadline - performance.now() + timeoutSeconds * 1000 + 2000);
+  // Requests in flight after the deadline time out within timeoutSeconds (this is a backstop),
+  // unless the spec cuts the drain short (drainSeconds): those are then left unanswered.
+  const drainMs = spec.drainSeconds === undefined ? timeoutSeconds * 1000 + 2000 : spec.drainSeconds * 1000;
+  const drainLimit = setTimeout(() => resolveDone(performance.now()), deadline - performance.now() + drainMs);
 
   return done.then(async (end) => {
     clearInterval(progress);

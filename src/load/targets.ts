@@ -101,9 +101,10 @@ export function victimSpec(url: string, victim: LoadTenant, headers: Record<stri
  * sessions) and for a pattern the routes cannot express (no heavy read, no write described).
  */
 export function aggressorSpec(url: string, aggressor: LoadTenant, headers: Record<string, string>, pattern: LoadPattern, connections: number, seconds: number, routes: LoadRoutes = referenceRoutes): LoadSpec | null {
-  // A client that gives up after 2 s, like most: a step then ends 2 s after its last send at
-  // the latest, instead of waiting out requests queued behind the gate for its 10 s.
-  const base = { label: 'aggressor', url, headers, connections, durationSeconds: seconds, timeoutSeconds: 2 };
+  // The step ends when the victims are done: the aggressor's requests still queued behind the
+  // gate then are not waited for (its latencies are not judged). A short client timeout would
+  // do the same but churn connections, which itself slows the victims.
+  const base = { label: 'aggressor', url, headers, connections, durationSeconds: seconds, drainSeconds: 0.2 };
   switch (pattern) {
     case 'heavy-reports':
       return routes.heavy && routes.heavy.length > 0 ? { ...base, paths: routes.heavy } : null;

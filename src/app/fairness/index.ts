@@ -54,8 +54,8 @@
  *    work pauses as long as it ran). Light requests skip the share (only the plan's cap and
  *    rate apply) and are dispatched first. A plain per-tenant cap cannot do this: a quiet
  *    tenant's lookups end up waiting behind their own share or for a core a neighbour's
- *    reports keep busy — measured at about 4× the victims' p99 here, where the classes keep
- *    it near 2× (bench/load.ts, `npm run bench`).
+ *    reports keep busy — measured at about 4× the victims' p99 here, where the classes bring
+ *    it to about 1.2–3× run to run (bench/load.ts, `npm run bench`).
  *
  * The design gives up work conservation on purpose: a core kept idle for victims is the
  * price of their latency. Admitted slots are released on `release()` or when the request's

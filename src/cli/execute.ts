@@ -24,6 +24,13 @@ export interface PipelineOptions {
   failOn?: Severity;
   out?: string;
   quiet?: boolean;
+  /** CI mode: --ci, or CI=true|1 in the environment. */
+  ci?: boolean;
+}
+
+/** Whether the run is in CI mode: the flag, else the CI environment variable most CI systems set. */
+export function ciMode(options: PipelineOptions, env: NodeJS.ProcessEnv = process.env): boolean {
+  return options.ci ?? /^(true|1)$/i.test(env['CI'] ?? '');
 }
 
 /** Parses a whole number option within bounds. */
@@ -68,7 +75,7 @@ export async function executePipeline(mode: PipelineMode, scenario: Scenario, op
     const seed = options.seed ?? scenario.seed.seed ?? randomRunSeed();
     const { version } = toolInfo();
     say(`tenantguard ${version} · ${mode} · scenario ${scenario.name} · backend ${backend.name} · seed ${seed}`);
-    const outcome = await runScenario({ scenario, backend, seed, onEvent, signal: interrupt.signal, mode, ...extra });
+    const outcome = await runScenario({ scenario, backend, seed, onEvent, signal: interrupt.signal, mode, ci: ciMode(options), ...extra });
     const reportPath = await writeRunFile(folder, 'report.json', renderJson(outcome.report));
     process.stdout.write(renderConsoleSummary(outcome.report, reportPath));
     return outcome.error ? outcome.error.exitCode : exitCodeFor(outcome.report.verdict);

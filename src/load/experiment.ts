@@ -4,6 +4,7 @@ import { createFairnessGate, defaultFairnessConfig, type FairnessConfig } from '
 import { startReferenceApp } from '../app/start-app.ts';
 import { throwIfAborted } from '../core/errors.ts';
 import type { OnEvent } from '../core/events.ts';
+import type { Severity } from '../core/check.ts';
 import type { SeedManifest } from '../core/manifest.ts';
 import type { ReportLoad } from '../core/report.ts';
 import { withCredentials } from '../db/connect.ts';
@@ -41,6 +42,11 @@ export interface LoadExperimentOptions {
   fairness?: (defaults: FairnessConfig) => FairnessConfig;
   /** The app under load (default: the reference app on `adminUrl`). */
   subject?: LoadSubject;
+  /**
+   * Severity of a breached budget (default high: it fails the run). Outside CI mode the
+   * pipeline passes medium: latency on a shared developer machine is reported, not gated.
+   */
+  gateSeverity?: Severity;
 }
 
 /** A started app under load. */
@@ -208,7 +214,7 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
     victimRate: profile.victimRate,
     victimConnections: profile.victimConnections,
   };
-  return { profile, budgets: options.budgets, setup, runs, rlsOverhead, summary: summarizeLoad(runs, cast, options.budgets, profile.victimRate, subject.fairnessSwitch ? 'With fairness on' : 'With the app as configured'), durationMs: performance.now() - began };
+  return { profile, budgets: options.budgets, setup, runs, rlsOverhead, summary: summarizeLoad(runs, cast, options.budgets, profile.victimRate, subject.fairnessSwitch ? 'With fairness on' : 'With the app as configured', options.gateSeverity ?? 'high'), durationMs: performance.now() - began };
 }
 
 /** The victims' light reads, closed loop, through policies and then around them. */

@@ -156,6 +156,9 @@ describe('summarizeLoad: check results', () => {
     expect(finding!.message).toContain('2.50× its baseline (budget 2×');
     expect(results[0]!.stats).toEqual({ steps: 1, runs: 1 });
     expect(results[1]!.findings).toEqual([]);
+    // Outside CI mode a breach is reported at the severity the pipeline gives (medium: not gated).
+    const advisory = summarizeLoad(runs, cast, defaultLoadBudgets, 100, 'With fairness on', 'medium').results[0]!;
+    expect([advisory.meta.severity, advisory.findings[0]!.severity]).toEqual(['medium', 'medium']);
   });
 
   it('names errors and rejections in the message when victims failed', () => {

@@ -1,4 +1,4 @@
-import type { CheckMeta, CheckResult, Finding } from '../core/check.ts';
+import type { CheckMeta, CheckResult, Finding, Severity } from '../core/check.ts';
 import { fingerprintOf } from '../core/fingerprint.ts';
 import type { LoadSample } from './driver.ts';
 import type { LoadRun } from './experiment.ts';
@@ -46,13 +46,13 @@ export interface LoadSummary {
 }
 
 /** The check of one pattern: victims stay within budget while the aggressor does it. */
-export function loadCheckMeta(pattern: LoadPattern): CheckMeta {
+export function loadCheckMeta(pattern: LoadPattern, severity: Severity = 'high'): CheckMeta {
   return {
     id: `noisy-neighbour-${pattern}`,
     kind: 'load',
     title: `Victims keep their latency while a neighbour runs ${pattern.replace('-', ' ')}`,
     description: `Quiet tenants at a fixed rate on light reads, alone and while one tenant runs ${patternDescriptions[pattern]}; with fairness on, the victims' p99 must stay within the budget ratio of their baseline and their failures under the budget.`,
-    severity: 'high',
+    severity,
     remediation: 'Admit each tenant’s database work through a per-tenant gate (concurrency share by plan, rate limit, queue bounds, statement timeout), and keep heavy work off the connections light requests need.',
   };
 }
@@ -96,7 +96,7 @@ const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 const succeeded = (sample: LoadSample) => sum(Object.entries(sample.statuses).filter(([status]) => status.startsWith('2')).map(([, n]) => n));
 
 /** Judges every step and builds one check result per pattern measured. */
-export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets: LoadBudgets, offeredRate = 0, gateLabel = 'With fairness on'): LoadSummary {
+export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets: LoadBudgets, offeredRate = 0, gateLabel = 'With fairness on', severity: Severity = 'high'): LoadSummary {
   const baselines = new Map(runs.filter((r) => r.pattern === null).map((r) => [`${r.repeat}:${r.fairness}`, r]));
   const groups = new Map<string, LoadRun[]>();
   for (const run of runs) {
@@ -117,7 +117,7 @@ export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets:
     }),
   );
   const results = patterns.map((pattern): CheckResult => {
-    const meta = loadCheckMeta(pattern);
+    const meta = loadCheckMeta(pattern, severity);
     const gated = steps.filter((s) => s.pattern === pattern && s.fairness);
     const findings: Finding[] = gated
       .filter((s) => s.verdict === 'fail')

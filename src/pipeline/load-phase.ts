@@ -24,6 +24,8 @@ export interface LoadPhaseOptions {
   manifest: SeedManifest;
   onEvent: OnEvent;
   overrides?: Partial<Pick<LoadProfile, 'repeats' | 'stepSeconds' | 'aggressorSteps' | 'patterns'>>;
+  /** CI mode: a breached load budget fails the run (high); otherwise it is reported (medium). */
+  ci: boolean;
   signal?: AbortSignal;
 }
 
@@ -43,6 +45,7 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadOutco
       : undefined;
   return runLoadExperiment({
     ...(subject ? { subject } : {}),
+    gateSeverity: options.ci ? 'high' : 'medium',
     adminUrl: options.adminUrl,
     appRole: { name: options.tenancy.appRole.name, password: login.password },
     manifest: options.manifest,

@@ -46,6 +46,11 @@ export interface RunScenarioOptions {
   mode?: PipelineMode;
   /** Overrides of the scenario's load profile (`tenantguard load --repeats/--step-seconds`). */
   loadProfile?: Partial<Pick<LoadProfile, 'repeats' | 'stepSeconds' | 'aggressorSteps' | 'patterns'>>;
+  /**
+   * CI mode (`--ci`, or CI=true in the environment): load budgets fail the run. Outside it a
+   * breach is a medium finding — latency on a shared machine is shown, not gated.
+   */
+  ci?: boolean;
 }
 
 /** What a command runs: everything, or one part. */
@@ -204,7 +209,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     }
     throwIfAborted(signal);
     if ((mode === 'run' || mode === 'load') && scenario.load.enabled && seeded && loadUnavailable(scenario) === null) {
-      const outcome = await phase('load', () => runLoadPhase({ scenario, adminUrl, tenancy: resolvedTenancy, manifest: seeded, onEvent, ...(options.loadProfile ? { overrides: options.loadProfile } : {}), ...(signal ? { signal } : {}) }));
+      const outcome = await phase('load', () => runLoadPhase({ scenario, adminUrl, tenancy: resolvedTenancy, manifest: seeded, onEvent, ci: options.ci ?? false, ...(options.loadProfile ? { overrides: options.loadProfile } : {}), ...(signal ? { signal } : {}) }));
       results = [...results, ...outcome.summary.results];
       load = toReportLoad(outcome);
       ran.load = true;

@@ -47,6 +47,7 @@ export function addBackendOptions(command: Command): Command {
     .option('--pg-bin <dir>', 'embedded backend: use these Postgres binaries (e.g. /usr/lib/postgresql/15/bin)')
     .option('--image <image>', 'container backend: the Postgres image')
     .addOption(new Option('--fail-on <severity>', 'fail on findings at or above this severity').choices(severities))
+    .option('--ci', 'CI mode: load budgets fail the run (default when CI=true)')
     .option('--out <dir>', 'report folder (default: reports/<timestamp>)')
     .option('-q, --quiet', 'no progress on stderr');
 }

@@ -65,7 +65,7 @@ interface LoadCommandOptions extends RunCommandOptions {
 function registerLoad(program: Command): void {
   const command = program
     .command('load')
-    .description('only the noisy-neighbour experiment: seed, then victims at a fixed rate alone and while one tenant floods the reference app, fairness off and on')
+    .description('only the noisy-neighbour experiment: seed, then victims at a fixed rate alone and while one tenant floods the app (the reference: fairness off and on; your API: as configured)')
     .argument('[scenario]', 'scenario file (.ts, .json, .yaml); default: the shipped reference scenario')
     .addOption(new Option('--profile <name>', "how long and how hard (default: the scenario's load.profile)").choices(['short', 'soak']))
     .option('--repeats <n>', 'repeats of every baseline and step', wholeNumber(1, 100))

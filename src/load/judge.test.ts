@@ -1,23 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { loadSample } from '../../test/helpers/load-samples.ts';
 import type { LoadSample } from './driver.ts';
 import { defaultLoadBudgets, degradationRatio, edgePoint, jainIndex, judgeStep, summarizeRepeats, type LoadBudgets } from './judge.ts';
 
 /** A victim sample with fixed numbers: 1000 sent and answered, p99 as given. */
 function victim(label: string, p99: number, over: Partial<LoadSample> = {}, latency: Partial<LoadSample['latencyUs']> = {}): LoadSample {
-  return {
-    label,
-    sent: 1000,
-    expected: 1000,
-    omitted: 0,
-    completed: 1000,
-    durationMs: 10_000,
-    throughput: 100,
-    statuses: { '200': 1000 },
-    errors: 0,
-    rejected: 0,
-    latencyUs: { count: 1000, p50: 500, p95: 800, p99: p99, p999: p99 * 2, max: p99 * 3, mean: 550, ...latency },
-    ...over,
-  };
+  return loadSample(label, { count: 1000, p50: 500, p95: 800, p99: p99, p999: p99 * 2, max: p99 * 3, mean: 550, ...latency }, over);
 }
 const budgets = defaultLoadBudgets;
 const step = (alone: LoadSample[], contended: LoadSample[], fairness = true, b: LoadBudgets = budgets) => judgeStep({ victims: { alone, contended }, fairness, budgets: b });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { loadSample } from '../../test/helpers/load-samples.ts';
 import type { LoadSample } from './driver.ts';
 import type { LoadRun } from './experiment.ts';
 import { defaultLoadBudgets } from './judge.ts';
@@ -14,20 +15,7 @@ const budgets = defaultLoadBudgets;
 
 /** A victim answered 1000 times at 100 req/s, with the p99 given. */
 function sample(label: string, p99: number, over: Partial<LoadSample> = {}, count = 1000): LoadSample {
-  return {
-    label,
-    sent: 1000,
-    expected: 1000,
-    omitted: 0,
-    completed: 1000,
-    durationMs: 10_000,
-    throughput: 100,
-    statuses: { '200': 1000 },
-    errors: 0,
-    rejected: 0,
-    latencyUs: { count, p50: p99 / 2, p95: p99 * 0.9, p99, p999: p99, max: p99, mean: p99 / 2 },
-    ...over,
-  };
+  return loadSample(label, { count, p50: p99 / 2, p95: p99 * 0.9, p99, p999: p99, max: p99, mean: p99 / 2 }, over);
 }
 /** Both victims at these p99s (µs). */
 const victims = (p99s: [number, number], over: Partial<LoadSample> = {}, count = 1000) => [sample('victim #1', p99s[0], over, count), sample('victim #2', p99s[1], over, count)];

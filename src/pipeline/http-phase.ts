@@ -64,6 +64,20 @@ export function appRoleOf(tenancy: Tenancy): { name: string; password: string } 
   return { name: tenancy.appRole.name, password: login.password };
 }
 
+/**
+ * The JWT secret the harness mints tokens with (undefined for header auth): the user's, from
+ * the variable the scenario names; else, for the reference app or a started app, one made for
+ * this run (a started app gets it in that variable). An app that runs already must share it.
+ */
+export function jwtSecretOf(http: ScenarioHttp): string | undefined {
+  if (http.auth.kind !== 'jwt') return undefined;
+  const secret = process.env[http.auth.secretEnv];
+  if (secret === undefined && http.app.kind === 'running') {
+    throw new HarnessError('usage', `http.auth.secretEnv names ${http.auth.secretEnv}, which is not set`, { hint: 'Export the secret your app verifies tokens with under that name; tenantguard mints each tenant’s tokens with it.' });
+  }
+  return secret ?? randomBytes(32).toString('base64url');
+}
+
 /** A user's app, started (as `role`) or reached, and how to stop it. */
 export interface ScenarioApp {
   url: string;
@@ -104,17 +118,7 @@ export async function runHttpPhase(options: HttpPhaseOptions): Promise<CheckResu
   if (!api || !http) return [];
   const appLog = (line: string) => onEvent({ type: 'app-log', line: redactCredentials(line) });
 
-  // The JWT secret: the reference app's and a started app's are made for this run (a started
-  // app gets it in the variable its scenario names, unless the user set one); an app that
-  // runs already must share it through the environment.
-  let jwtSecret: string | undefined;
-  if (http.auth.kind === 'jwt') {
-    jwtSecret = process.env[http.auth.secretEnv];
-    if (jwtSecret === undefined && http.app.kind === 'running') {
-      throw new HarnessError('usage', `http.auth.secretEnv names ${http.auth.secretEnv}, which is not set`, { hint: 'Export the secret your app verifies tokens with under that name; tenantguard mints each tenant’s tokens with it.' });
-    }
-    jwtSecret ??= randomBytes(32).toString('base64url');
-  }
+  const jwtSecret = jwtSecretOf(http);
 
   let url: string;
   let stop: () => Promise<void> = async () => {};

@@ -7,7 +7,7 @@ import type { SeedManifest } from '../core/manifest.ts';
 import type { LoadSubject } from '../load/experiment.ts';
 import type { LoadRoutes, LoadTenant } from '../load/targets.ts';
 import type { ScenarioHttp } from '../scenario/http-types.ts';
-import { startScenarioApp } from './http-phase.ts';
+import { jwtSecretOf, startScenarioApp } from './http-phase.ts';
 
 /**
  * A user's own API as the load experiment's subject, from the scenario's `http` section: the
@@ -34,10 +34,8 @@ const loadMarker = 'tenantguard-load';
 /** Builds the subject; the app is started only by `start`. */
 export async function apiSubject(options: ApiSubjectOptions): Promise<LoadSubject> {
   const { api, http } = options;
-  const jwtSecret = http.auth.kind === 'jwt' ? (process.env[http.auth.secretEnv] ?? (http.app.kind === 'start' ? undefined : null)) : undefined;
-  if (jwtSecret === null && http.auth.kind === 'jwt') throw new HarnessError('usage', `http.auth.secretEnv names ${http.auth.secretEnv}, which is not set`, { hint: 'Export the secret your app verifies tokens with under that name.' });
   // One secret for every start of the app in this experiment, so credentials stay valid.
-  const secret = http.auth.kind === 'jwt' ? (jwtSecret ?? (await import('node:crypto')).randomBytes(32).toString('base64url')) : undefined;
+  const secret = jwtSecretOf(http);
   const target = await buildHttpTarget({ url: 'http://127.0.0.1:1', api, adminUrl: options.adminUrl, manifest: options.manifest, ...(secret !== undefined ? { jwtSecret: secret } : {}) });
   const lightAt = api.resources.findIndex((r) => r.get !== undefined);
   if (lightAt < 0) throw new HarnessError('usage', `the load experiment needs a resource with a get route in the http section of ${api.name}: the victims read by id`);

@@ -54,6 +54,21 @@ export async function expectNoLeak(server: StartedDatabase, probe: Probe, rule: 
   }
 }
 
+/** Views of the view-without-security-invoker fixture that run with their owner's rights. */
+export const ownerRightsViews = ['note_feed', 'project_list', 'note_digest'];
+
+/** Asserts that a probe leaks through the owner-rights views of that fixture, and only there. */
+export async function expectOwnerRightsViewLeaks(server: StartedDatabase, probe: Probe): Promise<void> {
+  const env = await flawAttackEnv(server, 'view-without-security-invoker', 'broken');
+  try {
+    const tables = (await attackWith(env, probe, 300)).findings.map((f) => f.subject.table);
+    expect(tables.length).toBeGreaterThan(0);
+    expect(tables.every((t) => ownerRightsViews.includes(t!))).toBe(true);
+  } finally {
+    await env.close();
+  }
+}
+
 /** Asserts no false alarm on the secure reference over at least `runs` generated attacks. */
 export async function expectReferenceClean(server: StartedDatabase, probe: Probe, runs = 1000): Promise<void> {
   const env = await referenceAttackEnv(server);

@@ -69,6 +69,8 @@ export interface Finding {
    */
   confirmation?: 'confirmed' | 'not-confirmed';
   confirmedBy?: string[];
+  /** With a baseline: `new` (gates the run) or `existing` (in the baseline: shown, not gating). */
+  baseline?: 'new' | 'existing';
   /** Set when a suppression in the scenario covers this finding: shown, but not counted. */
   suppressed?: { reason: string; expires?: string };
 }

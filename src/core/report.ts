@@ -67,6 +67,12 @@ export interface ReportLoadSample {
   rejected: number;
   /** Every completed response, any status, in µs; nearest-rank percentiles, whole µs. */
   latencyUs: { count: number; p50: number; p95: number; p99: number; p999: number; max: number; mean: number };
+  /**
+   * The latency distribution for charts: counts per bucket, buckets ten to a decade in µs
+   * (bucket k holds latencies in [10^(k/10), 10^((k+1)/10)); `k` 20 = 100 µs, 30 = 1 ms). Only
+   * non-empty buckets, ascending. Absent in reports from before it existed.
+   */
+  histogram?: { k: number; count: number }[];
 }
 
 /** Median, range and spread of one number over the repeats. */
@@ -126,6 +132,46 @@ export interface ReportLoad {
   durationMs: number;
 }
 
+/** An operation the access matrix tries. */
+export type AccessOperation = 'select' | 'insert' | 'update' | 'delete';
+
+/**
+ * One cell of the access matrix: what one tenant, acting as the application, could do with
+ * one relation. `leaked`: it read or changed another tenant's rows. `allowed`: it could do the
+ * operation on its own rows and no other tenant's. `blocked`: it could not do the operation
+ * at all (no privilege, or every attempt refused). `not-tested`: the harness had no way to try
+ * it (no seeded row to aim at, no insertable row); `detail` says why.
+ */
+export interface ReportAccessCell {
+  tenant: number;
+  relation: string;
+  operation: AccessOperation;
+  outcome: 'allowed' | 'blocked' | 'leaked' | 'not-tested';
+  detail?: string;
+}
+
+/** Tenant × relation × operation, from the attack phase's live attempts (attacks/access-matrix.ts). */
+export interface ReportAccessMatrix {
+  /** The tenants that acted, by seed index. */
+  tenants: { index: number; id: string }[];
+  /** Relations on the attack surface, `schema.name`, sorted. */
+  relations: string[];
+  operations: AccessOperation[];
+  cells: ReportAccessCell[];
+}
+
+/** How the run compares with a baseline (`--baseline`): only new findings gate. */
+export interface ReportBaseline {
+  /** The baseline file as given (relative path). */
+  file: string;
+  /** When the baseline was written. */
+  createdAt: string;
+  /** Findings of this run not in the baseline (by fingerprint), those in both, and baseline findings not seen now. */
+  counts: { new: number; existing: number; fixed: number };
+  /** Baseline findings this run no longer has. */
+  fixed: { fingerprint: string; checkId: string; severity: Severity; message: string }[];
+}
+
 /** The JSON report: the source of truth every other format renders (DESIGN §1). */
 export interface Report {
   schemaVersion: number;
@@ -145,6 +191,10 @@ export interface Report {
   seeding: ReportSeeding | null;
   /** The noisy-neighbour experiment, when it ran. */
   load?: ReportLoad;
+  /** Who could do what to whom, when the attack phase ran. */
+  accessMatrix?: ReportAccessMatrix;
+  /** The comparison with a baseline, when one was given; findings then carry `baseline`. */
+  baseline?: ReportBaseline;
   /** Milliseconds per pipeline step that ran. */
   timings: Partial<Record<PhaseName, number>>;
   phases: PhaseStatus[];

@@ -44,10 +44,18 @@ export interface LoadSpec {
    * to what they measure. Ignored where the OS does not allow it (raising needs root).
    */
   priority?: number;
+  /**
+   * Return every latency (µs, sorted) in `latenciesUs`, so runs can be pooled: a victim's p99
+   * over a few hundred requests rests on its three slowest, too few to judge alone.
+   */
+  keepLatencies?: boolean;
 }
 
-/** What one spec measured (the report's type, DESIGN §3: rooms talk through core types). */
-export type LoadSample = ReportLoadSample;
+/**
+ * What one spec measured (the report's type, DESIGN §3: rooms talk through core types), plus
+ * the raw latencies when the spec kept them (not part of the report: too many).
+ */
+export type LoadSample = ReportLoadSample & { latenciesUs?: number[] };
 
 /** Options of {@link runLoad}. */
 export interface RunLoadOptions {

@@ -21,3 +21,6 @@ export declare function summarize(log: LatencyLog): {
   max: number;
   mean: number;
 };
+
+/** Counts per log bucket, ten to a decade (bucket k: [10^(k/10), 10^((k+1)/10)) µs); non-empty buckets, ascending. */
+export declare function histogram(sorted: ArrayLike<number>): { k: number; count: number }[];

@@ -51,3 +51,19 @@ export function summarize(log) {
     mean: sorted.length ? round(sum / sorted.length) : 0,
   };
 }
+
+/**
+ * Counts per log bucket, ten to a decade: bucket k holds latencies (µs) in
+ * [10^(k/10), 10^((k+1)/10)); latencies under 1 µs go to bucket 0. Non-empty buckets only,
+ * ascending; the counts add up to the number of values.
+ */
+export function histogram(sorted) {
+  const buckets = [];
+  for (const us of sorted) {
+    const k = us < 1 ? 0 : Math.floor(10 * Math.log10(us) + 1e-9);
+    const last = buckets[buckets.length - 1];
+    if (last && last.k === k) last.count++;
+    else buckets.push({ k, count: 1 });
+  }
+  return buckets;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LatencyLog, percentile, summarize } from './latency-log.mjs';
+import { histogram, LatencyLog, percentile, summarize } from './latency-log.mjs';
 
 describe('latency log', () => {
   it('takes nearest-rank percentiles, exact to the microsecond', () => {
@@ -23,5 +23,17 @@ describe('latency log', () => {
     expect(summarize(new LatencyLog())).toEqual({ count: 0, p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 });
     expect(() => new LatencyLog().add(Number.NaN)).toThrow(RangeError);
     expect(() => new LatencyLog().add(-1)).toThrow(RangeError);
+  });
+
+  it('buckets latencies ten to a decade, counting every value once', () => {
+    // 0.5 µs → bucket 0; 100 µs is the first value of bucket 20; 125.8 µs is still 20 (10^2.1 ≈ 125.89).
+    expect(histogram([0.5, 100, 125.8, 126, 1000, 1000, 999_999])).toEqual([
+      { k: 0, count: 1 },
+      { k: 20, count: 2 },
+      { k: 21, count: 1 },
+      { k: 30, count: 2 },
+      { k: 59, count: 1 },
+    ]);
+    expect(histogram([])).toEqual([]);
   });
 });

@@ -26,7 +26,7 @@
 //   wrapper drops the stale entry and counts it as an error.
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
-import { summarize, LatencyLog } from './latency-log.mjs';
+import { histogram, summarize, LatencyLog } from './latency-log.mjs';
 
 const require = createRequire(import.meta.url);
 const autocannon = require('autocannon');
@@ -181,6 +181,8 @@ function runSpec(spec) {
       errors: counts.errors,
       rejected: counts.rejected,
       latencyUs: summarize(latencies),
+      histogram: histogram(latencies.sorted()),
+      ...(spec.keepLatencies ? { latenciesUs: Array.from(latencies.sorted(), Math.round) } : {}),
     };
   });
 }

@@ -93,6 +93,8 @@ export function victimSpec(url: string, victim: LoadTenant, headers: Record<stri
     ratePerSecond: profile.victimRate,
     // The measuring instrument: its own scheduling should not be what it measures.
     priority: -5,
+    // Pooled over victims and repeats for the judgement (summarize.ts).
+    keepLatencies: true,
   };
 }
 

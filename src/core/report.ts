@@ -104,9 +104,18 @@ export interface ReportLoad {
     pattern: string;
     aggressorConnections: number;
     fairness: boolean;
-    worstRatio: ReportRepeats;
-    victimP99Us: ReportRepeats;
-    baselineP99Us: ReportRepeats;
+    /** The gated number: p99 of every victim request over all repeats, contended ÷ alone (NaN → null in JSON when not measured). */
+    ratio: number;
+    /** The pooled p99s of `ratio`, µs, and how many latencies each rests on. */
+    victimP99Us: number;
+    baselineP99Us: number;
+    samples: { contended: number; alone: number };
+    /** The victims' pooled ratio within each repeat: the spread between repeats. */
+    ratioByRepeat: ReportRepeats;
+    /** The worst single victim's ratio within each repeat (described, not gated). */
+    worstVictimRatio: ReportRepeats;
+    /** Each victim over all repeats: its own p99s (µs) and ratio (described, not gated). */
+    victims: { label: string; ratio: number; p99Us: number; baselineP99Us: number }[];
     jain: ReportRepeats;
     victimRejected: number;
     victimErrors: number;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadSample } from '../../test/helpers/load-samples.ts';
 import type { LoadSample } from './driver.ts';
-import { defaultLoadBudgets, degradationRatio, edgePoint, jainIndex, judgeStep, summarizeRepeats, type LoadBudgets } from './judge.ts';
+import { defaultLoadBudgets, degradationRatio, edgePoint, jainIndex, judgeStep, pooledPercentile, pooledRatio, summarizeRepeats, type LoadBudgets } from './judge.ts';
 
 /** A victim sample with fixed numbers: 1000 sent and answered, p99 as given. */
 function victim(label: string, p99: number, over: Partial<LoadSample> = {}, latency: Partial<LoadSample['latencyUs']> = {}): LoadSample {
@@ -131,5 +131,32 @@ describe('judgeStep', () => {
     });
     expect(step([victim('v1', 1000)], [victim('v1', 1000, { sent: 0 })]).reasons).toEqual(['victim "v1" (contended): 0 requests sent, fewer than 200']);
     expect(step(alone, alone, true, { ...budgets, victimP99Ratio: Number.NaN })).toEqual({ verdict: 'inconclusive', reasons: ['budgets are not usable numbers: victimP99Ratio=NaN'] });
+  });
+});
+
+describe('pooled percentiles', () => {
+  it('takes the nearest-rank percentile of every list together', () => {
+    // 1..100 split unevenly over three lists: p99 is the 99th value, p50 the 50th.
+    const lists = [Array.from({ length: 30 }, (_, i) => i + 1), Array.from({ length: 60 }, (_, i) => i + 31), Array.from({ length: 10 }, (_, i) => i + 91)];
+    expect(pooledPercentile(lists, 0.99)).toBe(99);
+    expect(pooledPercentile(lists, 0.5)).toBe(50);
+    expect(pooledPercentile([[], []], 0.99)).toBeNaN();
+    expect(pooledPercentile([[1, Number.NaN]], 0.99)).toBeNaN();
+  });
+
+  it('pools victims for the ratio, and refuses to judge a sample without raw latencies', () => {
+    const raw = (label: string, values: number[]) => loadSample(label, { count: values.length, p50: 0, p95: 0, p99: 0, p999: 0, max: 0, mean: 0 }, { latenciesUs: values });
+    const alone = [raw('v1', new Array(100).fill(1000)), raw('v2', new Array(100).fill(1000))];
+    const contended = [raw('v1', [...new Array(98).fill(1000), 5000, 5000]), raw('v2', [...new Array(97).fill(1000), 4000, 4000, 4000])];
+    // 200 values, p99 = the 198th: the two 5000s and the three 4000s are the top five.
+    expect(pooledRatio(alone, contended)).toEqual({ contendedP99Us: 4000, aloneP99Us: 1000, ratio: 4, samples: { contended: 200, alone: 200 } });
+    expect(pooledRatio(alone, [...contended, loadSample('v3', { count: 1, p50: 1, p95: 1, p99: 1, p999: 1, max: 1, mean: 1 })]).ratio).toBeNaN();
+  });
+
+  it('describes each victim’s ratio without failing on it when the caller gates the pooled ratio', () => {
+    const base = [loadSample('v1', { count: 1000, p50: 500, p95: 900, p99: 1000, p999: 1000, max: 1000, mean: 500 })];
+    const slow = [loadSample('v1', { count: 1000, p50: 500, p95: 900, p99: 5000, p999: 5000, max: 5000, mean: 500 })];
+    const result = judgeStep({ victims: { alone: base, contended: slow }, fairness: true, budgets: defaultLoadBudgets, gateEachRatio: false });
+    expect(result).toEqual({ verdict: 'pass', reasons: ['victim "v1": p99 5000 µs contended vs 1000 µs alone, ×5.00 (budget ×2)'] });
   });
 });

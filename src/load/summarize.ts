@@ -2,7 +2,7 @@ import type { CheckMeta, CheckResult, Finding, Severity } from '../core/check.ts
 import { fingerprintOf } from '../core/fingerprint.ts';
 import type { LoadSample } from './driver.ts';
 import type { LoadRun } from './experiment.ts';
-import { degradationRatio, edgePoint, jainIndex, judgeStep, summarizeRepeats, type LoadBudgets, type RepeatSummary, type StepJudgement } from './judge.ts';
+import { degradationRatio, edgePoint, jainIndex, judgeStep, pooledRatio, summarizeRepeats, type LoadBudgets, type RepeatSummary, type StepJudgement } from './judge.ts';
 import { loadPatterns, patternDescriptions, type LoadPattern } from './profiles.ts';
 import type { LoadCast } from './targets.ts';
 
@@ -19,11 +19,21 @@ export interface LoadStepSummary {
   pattern: LoadPattern;
   aggressorConnections: number;
   fairness: boolean;
-  /** Worst victim p99 ratio (contended ÷ alone) per repeat, summarised. */
-  worstRatio: RepeatSummary;
-  /** Worst victim p99 under contention (µs), and the baseline's, summarised over repeats. */
-  victimP99Us: RepeatSummary;
-  baselineP99Us: RepeatSummary;
+  /**
+   * The gated number: p99 of every victim request of every repeat under contention ÷ p99 of
+   * every victim request of the same repeats' baselines (NaN when not measured).
+   */
+  ratio: number;
+  /** The two pooled p99s of `ratio` (µs) and how many latencies each rests on. */
+  victimP99Us: number;
+  baselineP99Us: number;
+  samples: { contended: number; alone: number };
+  /** The victims' pooled ratio within each repeat, summarised: the spread between repeats. */
+  ratioByRepeat: RepeatSummary;
+  /** The worst single victim's ratio within each repeat, summarised (described, not gated). */
+  worstVictimRatio: RepeatSummary;
+  /** Each victim over all repeats: its own p99 contended and alone (µs) and their ratio (described, not gated). */
+  victims: { label: string; ratio: number; p99Us: number; baselineP99Us: number }[];
   /** Jain's index over the victims' delivered ÷ offered throughput (1 = each got what it asked). */
   jain: RepeatSummary;
   /** Requests turned away (429/503) and failed, victims and aggressor, over all repeats; the aggressor's 2xx answers. */
@@ -58,28 +68,43 @@ export function loadCheckMeta(pattern: LoadPattern, severity: Severity = 'high')
 }
 
 const median = (values: number[]) => summarizeRepeats(values).median;
-const worstP99 = (samples: LoadSample[]) => Math.max(...samples.map((s) => s.latencyUs.p99));
 
 function stepOf(runs: LoadRun[], baselines: Map<string, LoadRun>, budgets: LoadBudgets, cast: LoadCast, offered: number): LoadStepSummary {
   const first = runs[0]!;
   const judged = runs.map((run) => {
     const base = baselines.get(`${run.repeat}:${run.fairness}`)!;
-    const judgement = judgeStep({ victims: { alone: base.victims, contended: run.victims }, fairness: run.fairness, budgets });
+    // Each repeat decides trust (samples, omitted sends) and failure rates; the p99 ratio is gated pooled, below.
+    const judgement = judgeStep({ victims: { alone: base.victims, contended: run.victims }, fairness: run.fairness, budgets, gateEachRatio: false });
     const ratios = run.victims.map((v) => degradationRatio(v.latencyUs.p99, base.victims.find((b) => b.label === v.label)?.latencyUs.p99 ?? Number.NaN));
-    return { run, base, judgement, worst: Math.max(...ratios) };
+    return { run, base, judgement, worst: Math.max(...ratios), pooled: pooledRatio(base.victims, run.victims).ratio };
   });
-  const fails = judged.filter((j) => j.judgement.verdict === 'fail').length;
-  const unsure = judged.some((j) => j.judgement.verdict === 'inconclusive');
-  const verdict = fails * 2 >= judged.length && fails > 0 ? 'fail' : unsure ? 'inconclusive' : 'pass';
+  const pooled = pooledRatio(judged.flatMap((j) => j.base.victims), judged.flatMap((j) => j.run.victims));
+  const labels = [...new Set(judged.flatMap((j) => j.run.victims.map((v) => v.label)))];
+  const victims = labels.map((label) => {
+    const own = pooledRatio(judged.flatMap((j) => j.base.victims.filter((v) => v.label === label)), judged.flatMap((j) => j.run.victims.filter((v) => v.label === label)));
+    return { label, ratio: own.ratio, p99Us: own.contendedP99Us, baselineP99Us: own.aloneP99Us };
+  });
+  const gated = first.fairness;
+  const ratioLine = `victims' p99 over ${pooled.samples.contended} requests ${us(pooled.contendedP99Us)} contended vs ${us(pooled.aloneP99Us)} alone over ${pooled.samples.alone}: ×${pooled.ratio.toFixed(2)} (budget ×${budgets.victimP99Ratio})`;
+  const ratioBreached = !(pooled.ratio <= budgets.victimP99Ratio);
+  const failedRepeats = judged.filter((j) => j.judgement.verdict === 'fail').length;
+  const unsure = judged.some((j) => j.judgement.verdict === 'inconclusive') || Number.isNaN(pooled.ratio);
+  const failed = gated && ((ratioBreached && !Number.isNaN(pooled.ratio)) || (failedRepeats * 2 >= judged.length && failedRepeats > 0));
+  const verdict = failed ? 'fail' : unsure ? 'inconclusive' : 'pass';
+  const ratioReason = Number.isNaN(pooled.ratio) ? "the victims' pooled p99 ratio cannot be computed (raw latencies missing)" : ratioLine;
   // A sampled repeat in which the aggressor never held a backend is a share of 0, not a gap.
   const shares = judged.flatMap((j) => (j.run.dbTime ? [j.run.dbTime.byTenant[cast.aggressor.id]?.share ?? 0] : []));
   return {
     pattern: first.pattern!,
     aggressorConnections: first.aggressorConnections,
     fairness: first.fairness,
-    worstRatio: summarizeRepeats(judged.map((j) => j.worst)),
-    victimP99Us: summarizeRepeats(judged.map((j) => worstP99(j.run.victims))),
-    baselineP99Us: summarizeRepeats(judged.map((j) => worstP99(j.base.victims))),
+    ratio: pooled.ratio,
+    victimP99Us: pooled.contendedP99Us,
+    baselineP99Us: pooled.aloneP99Us,
+    samples: pooled.samples,
+    ratioByRepeat: summarizeRepeats(judged.map((j) => j.pooled)),
+    worstVictimRatio: summarizeRepeats(judged.map((j) => j.worst)),
+    victims,
     jain: summarizeRepeats(judged.map((j) => jainIndex(j.run.victims.map((v) => v.throughput / offered)))),
     victimRejected: sum(judged.flatMap((j) => j.run.victims.map((v) => v.rejected))),
     victimErrors: sum(judged.flatMap((j) => j.run.victims.map((v) => v.errors))),
@@ -87,10 +112,11 @@ function stepOf(runs: LoadRun[], baselines: Map<string, LoadRun>, budgets: LoadB
     aggressorCompleted: sum(judged.map((j) => (j.run.aggressor ? succeeded(j.run.aggressor) : (j.run.longTransactions?.transactions ?? 0)))),
     aggressorDbShare: shares.length > 0 ? median(shares) : null,
     verdict,
-    reasons: [...new Set(judged.flatMap((j) => j.judgement.reasons.map((r) => `repeat ${j.run.repeat}: ${r}`)))],
+    reasons: [...(gated && ratioBreached ? [ratioReason] : []), ...new Set(judged.flatMap((j) => j.judgement.reasons.map((r) => `repeat ${j.run.repeat}: ${r}`))), ...(gated && ratioBreached ? [] : [ratioReason])],
   };
 }
 
+const us = (value: number) => (Number.isFinite(value) ? `${Math.round(value)} µs` : String(value));
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
 /** Answers with a 2xx status (a driver's `completed` counts every answer, 429s included). */
 const succeeded = (sample: LoadSample) => sum(Object.entries(sample.statuses).filter(([status]) => status.startsWith('2')).map(([, n]) => n));
@@ -110,10 +136,9 @@ export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets:
   const edgePoints = patterns.flatMap((pattern) =>
     [false, true].map((fairness) => {
       const mine = steps.filter((s) => s.pattern === pattern && s.fairness === fairness);
-      // Judged like the steps: each step's median worst ratio (against its own repeats' baselines)
-      // against the budget, so an edge never contradicts a verdict.
+      // Judged like the steps: each step's pooled ratio against the budget, so an edge never contradicts a verdict.
       const objectiveRatio = budgets.victimP99Ratio;
-      return { pattern, fairness, objectiveRatio, edge: edgePoint(mine.map((s) => ({ aggressorLoad: s.aggressorConnections, victimP99Us: s.worstRatio.median })), objectiveRatio) };
+      return { pattern, fairness, objectiveRatio, edge: edgePoint(mine.map((s) => ({ aggressorLoad: s.aggressorConnections, victimP99Us: s.ratio })), objectiveRatio) };
     }),
   );
   const results = patterns.map((pattern): CheckResult => {
@@ -126,11 +151,11 @@ export function summarizeLoad(runs: readonly LoadRun[], cast: LoadCast, budgets:
         return {
           checkId: meta.id,
           severity: meta.severity,
-          message: `${gateLabel}, while tenant #${cast.aggressor.index} ran ${pattern} on ${s.aggressorConnections} connections, a victim's p99 rose ${s.worstRatio.median.toFixed(2)}× its baseline (budget ${budgets.victimP99Ratio}×; repeats ${s.worstRatio.min.toFixed(2)}–${s.worstRatio.max.toFixed(2)}×)${s.victimErrors + s.victimRejected > 0 ? `, with ${s.victimErrors} error(s) and ${s.victimRejected} rejection(s)` : ''}.`,
+          message: `${gateLabel}, while tenant #${cast.aggressor.index} ran ${pattern} on ${s.aggressorConnections} connections, the victims' p99 rose ${s.ratio.toFixed(2)}× their baseline (budget ${budgets.victimP99Ratio}×; ${Math.round(s.victimP99Us)} µs vs ${Math.round(s.baselineP99Us)} µs over ${s.samples.contended} requests; repeats ${s.ratioByRepeat.min.toFixed(2)}–${s.ratioByRepeat.max.toFixed(2)}×)${s.victimErrors + s.victimRejected > 0 ? `, with ${s.victimErrors} error(s) and ${s.victimRejected} rejection(s)` : ''}.`,
           subject,
           // subjectKey does not read `load`: the step goes in as the discriminator, so steps differ.
           fingerprint: fingerprintOf(meta.id, subject, subject.load),
-          evidence: { worstRatio: s.worstRatio, victimP99Us: s.victimP99Us, baselineP99Us: s.baselineP99Us, reasons: s.reasons },
+          evidence: { ratio: s.ratio, victimP99Us: s.victimP99Us, baselineP99Us: s.baselineP99Us, samples: s.samples, ratioByRepeat: s.ratioByRepeat, victims: s.victims, reasons: s.reasons },
         };
       });
     const verdict = findings.length > 0 ? 'fail' : gated.some((s) => s.verdict === 'inconclusive') || gated.length === 0 ? 'inconclusive' : 'pass';

@@ -1,7 +1,8 @@
 import type { OnEvent } from '../core/events.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { SeedManifest } from '../core/manifest.ts';
-import type { ReportLoad } from '../core/report.ts';
+import type { ReportLoad, ReportLoadSample } from '../core/report.ts';
+import type { LoadSample } from '../load/driver.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { runLoadExperiment, type LoadOutcome } from '../load/experiment.ts';
 import { defaultLoadBudgets } from '../load/judge.ts';
@@ -56,6 +57,12 @@ export async function runLoadPhase(options: LoadPhaseOptions): Promise<LoadOutco
   });
 }
 
+/** A sample without its raw latencies. */
+function withoutRaw(sample: LoadSample): ReportLoadSample {
+  const { latenciesUs: _raw, ...kept } = sample;
+  return kept;
+}
+
 /** The report's view of an outcome (the same numbers, in the report's types). */
 export function toReportLoad(outcome: LoadOutcome): ReportLoad {
   const p = outcome.profile;
@@ -66,7 +73,8 @@ export function toReportLoad(outcome: LoadOutcome): ReportLoad {
     steps: outcome.summary.steps,
     edgePoints: outcome.summary.edgePoints,
     rlsOverhead: outcome.rlsOverhead,
-    runs: outcome.runs,
+    // Raw latencies are for the judgement; the report keeps percentiles and histograms.
+    runs: outcome.runs.map((run) => ({ ...run, victims: run.victims.map(withoutRaw), aggressor: run.aggressor ? withoutRaw(run.aggressor) : null })),
     durationMs: Math.round(outcome.durationMs),
   };
 }

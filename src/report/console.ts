@@ -64,7 +64,8 @@ export function renderConsoleSummary(report: Report, reportPath?: string): strin
   return `${lines.join('\n')}\n`;
 }
 
-const ratio = (x: number) => (Number.isFinite(x) ? `${x < 10 ? x.toFixed(2) : Math.round(x)}×` : '—');
+// A ratio that was not measured is NaN in memory and null once through JSON.
+const ratio = (x: number | null) => (x !== null && Number.isFinite(x) ? `${x < 10 ? x.toFixed(2) : Math.round(x)}×` : '—');
 
 /** One line per contention step (fairness off vs on) and the RLS overhead. */
 export function loadLines(load: ReportLoad): string[] {
@@ -73,11 +74,11 @@ export function loadLines(load: ReportLoad): string[] {
   for (const key of keys) {
     const off = load.steps.find((s) => `${s.pattern} ×${s.aggressorConnections}` === key && !s.fairness);
     const on = load.steps.find((s) => `${s.pattern} ×${s.aggressorConnections}` === key && s.fairness);
-    const gated = on ? `(budget ${load.budgets.victimP99Ratio}×, repeats ${ratio(on.worstRatio.min)}–${ratio(on.worstRatio.max)}): ${on.verdict.toUpperCase()}` : '';
+    const gated = on ? `(budget ${load.budgets.victimP99Ratio}×; repeats ${ratio(on.ratioByRepeat.min)}–${ratio(on.ratioByRepeat.max)}, worst single victim ${ratio(Math.max(...on.victims.map((v) => v.ratio ?? Number.NaN)))}): ${on.verdict.toUpperCase()}` : '';
     lines.push(
       load.setup.subject === 'api'
-        ? `${key}: victims' p99 ${on ? `${ratio(on.worstRatio.median)} with the app as configured ${gated}` : 'not measured'}`
-        : `${key}: victims' p99 ${off ? ratio(off.worstRatio.median) : '—'} without fairness, ${on ? `${ratio(on.worstRatio.median)} with ${gated}` : 'not measured with fairness'}`,
+        ? `${key}: victims' p99 ${on ? `${ratio(on.ratio)} with the app as configured ${gated}` : 'not measured'}`
+        : `${key}: victims' p99 ${off ? ratio(off.ratio) : '—'} without fairness, ${on ? `${ratio(on.ratio)} with ${gated}` : 'not measured with fairness'}`,
     );
   }
   if (load.rlsOverhead) lines.push(`RLS overhead: ${ratio(load.rlsOverhead.throughputRatio)} the throughput of explicit filters alone (p50 ${ratio(load.rlsOverhead.p50Ratio)})`);

@@ -62,6 +62,13 @@ export interface FairnessConfig {
   readonly maxGlobalQueued: number;
   /** Rejections made on arrival resolve after this delay (ms), so a flood slows itself down. */
   readonly rejectionDelayMs: number;
+  /**
+   * Spread of the rejection delay, 0 ≤ x < 1 (default 0: exact): each delay is drawn from
+   * rejectionDelayMs × [1 − x, 1 + x), deterministically evenly spread. A closed-loop flood
+   * rejected together comes back together, every delay, as a burst that stalls the event
+   * loop for everyone; spread delays break the lockstep.
+   */
+  readonly rejectionJitter?: number;
   /** The plan applied to a tenant whose plan is not in `plans`. */
   readonly fallbackPlan: string;
   /** Limits by plan code. */
@@ -78,7 +85,7 @@ export interface FairnessConfig {
  * - `sharedConcurrency`: cores; `heavyConcurrency`: max(1, ⌊cores / 2⌋), so heavy requests
  *   (reports, searches) always leave at least half the cores to light ones — on 2 cores, one
  *   heavy query at a time for the whole app; `heavyDutyCycle`: 0.5; `activeWindowMs`: 5 s;
- *   `rejectionDelayMs`: 1 s;
+ *   `rejectionDelayMs`: 1 s ± 50% (`rejectionJitter` 0.5);
  *   `maxGlobalQueued`: 8 × poolSize (at least 16); `fallbackPlan`: free.
  * - free: weight 1, concurrency max(1, ⌊cores/2⌋), 50 req/s burst 100, queue 8 for ≤ 2 s,
  *   statement timeout 5 s. pro: weight 2, concurrency cores, 200/s burst 400, queue 32 for
@@ -104,6 +111,7 @@ export function defaultFairnessConfig(poolSize: number, cores: number): Fairness
     activeWindowMs: 5_000,
     maxGlobalQueued: Math.max(16, 8 * poolSize),
     rejectionDelayMs: 1_000,
+    rejectionJitter: 0.5,
     fallbackPlan: 'free',
     plans: {
       free: plan(1, Math.max(1, Math.floor(cores / 2)), 50, 8, 2_000, 5_000, 2),

@@ -52,6 +52,28 @@ describe('createFairnessGate: token bucket', () => {
   });
 });
 
+describe('createFairnessGate: rejection jitter', () => {
+  it('spreads the delays of a flood rejected together over ±jitter, so it does not come back together', async () => {
+    const clock = createManualClock();
+    const gate = createFairnessGate(testConfig({ rejectionDelayMs: 1000, rejectionJitter: 0.5 }, { free: { ratePerSecond: 1, burst: 1 } }), clock);
+    track(gate.admit('a', 'free', never()));
+    const flood = Array.from({ length: 40 }, () => track(gate.admit('a', 'free', never())));
+    const settled = () => flood.filter((r) => r.outcome !== undefined).length;
+    const counts: number[] = [];
+    let now = 0;
+    for (const at of [499, 750, 1000, 1250, 1500]) {
+      clock.advance(at - now);
+      now = at;
+      await flush();
+      counts.push(settled());
+    }
+    // None before 500 ms, all by 1500 ms, and about a quarter in each quarter of the window.
+    expect(counts[0]).toBe(0);
+    expect(counts[4]).toBe(40);
+    for (const [i, n] of [counts[1]!, counts[2]! - counts[1]!, counts[3]! - counts[2]!, counts[4]! - counts[3]!].entries()) expect(n, `quarter ${i + 1}`).toBeGreaterThanOrEqual(7);
+  });
+});
+
 describe('createFairnessGate: queue bounds', () => {
   it("rejects beyond the tenant's queue with 429 and a Retry-After from its measured cost", async () => {
     const clock = createManualClock();

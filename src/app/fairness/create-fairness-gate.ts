@@ -47,6 +47,15 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
   let pauseTimer: ClockTimer | undefined;
   let queued = 0;
   let admissions = 0;
+  // Fractions of the golden ratio: an evenly spread, reproducible sequence in [0, 1).
+  let spreadIndex = 0;
+  const jitter = cfg.rejectionJitter ?? 0;
+  const rejectionDelay = (): number => {
+    if (jitter === 0) return cfg.rejectionDelayMs;
+    spreadIndex += 1;
+    const fraction = (spreadIndex * 0.6180339887498949) % 1;
+    return cfg.rejectionDelayMs * (1 - jitter + 2 * jitter * fraction);
+  };
   let closed = false;
 
   const limitsOf = (plan: string): PlanLimits => cfg.plans[plan] ?? fallback;
@@ -166,7 +175,7 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
     }
   }
 
-  /** Resolves a rejection after `rejectionDelayMs`, or at once when the client goes away. */
+  /** Resolves a rejection after `rejectionDelayMs` (spread by `rejectionJitter`), or at once when the client goes away. */
   function rejectLater(w: Pick<Waiter, 'settle' | 'signal'>, outcome: Admission): void {
     if (cfg.rejectionDelayMs === 0 || closed) return w.settle(outcome);
     let timer: ClockTimer | undefined;
@@ -176,7 +185,7 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
       w.signal.removeEventListener('abort', finish);
       w.settle(outcome);
     };
-    timer = clock.setTimer(cfg.rejectionDelayMs, finish);
+    timer = clock.setTimer(rejectionDelay(), finish);
     delayed.add(finish);
     w.signal.addEventListener('abort', finish, { once: true });
   }

@@ -21,6 +21,7 @@ describe('fairness config', () => {
       ...base,
       globalConcurrency: 0,
       sharedConcurrency: 1.5,
+      rejectionJitter: 1,
       fallbackPlan: 'gold',
       plans: {
         ...base.plans,
@@ -29,10 +30,11 @@ describe('fairness config', () => {
     };
     const error = thrown(() => createFairnessGate(broken));
     expect(error.code).toBe('scenario-invalid');
-    expect(error.message).toBe('fairness config is invalid (7 problems)');
+    expect(error.message).toBe('fairness config is invalid (8 problems)');
     expect(error.problems).toEqual([
       'globalConcurrency: must be an integer >= 1 (got 0)',
       'sharedConcurrency: must be an integer >= 1 (got 1.5)',
+      'rejectionJitter: must be a number from 0 up to (not including) 1 (got 1)',
       'plans.free.weight: must be a finite number > 0 (got 0)',
       'plans.free.burst: must be an integer >= 1 (got 0)',
       'plans.free.maxQueueWaitMs: must be a finite number >= 0 (got NaN)',

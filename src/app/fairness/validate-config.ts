@@ -54,6 +54,9 @@ export function fairnessConfigProblems(config: FairnessConfig): string[] {
   requireNum(problems, 'activeWindowMs', config.activeWindowMs, 0);
   requireInt(problems, 'maxGlobalQueued', config.maxGlobalQueued, 0);
   requireNum(problems, 'rejectionDelayMs', config.rejectionDelayMs, 0);
+  if (config.rejectionJitter !== undefined && !(Number.isFinite(config.rejectionJitter) && config.rejectionJitter >= 0 && config.rejectionJitter < 1)) {
+    problems.push(`rejectionJitter: must be a number from 0 up to (not including) 1 (got ${String(config.rejectionJitter)})`);
+  }
   const plans = config.plans ?? {};
   const names = Object.keys(plans);
   if (names.length === 0) problems.push('plans: must configure at least one plan (e.g. free, pro, enterprise)');

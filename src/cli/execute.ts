@@ -6,11 +6,13 @@ import { createBackend, type BackendChoice } from '../db/backends/index.ts';
 import { runScenario, type PipelineMode, type RunScenarioOptions } from '../pipeline/run-scenario.ts';
 import { packageRoot, toolInfo } from '../pipeline/tool-info.ts';
 import { renderConsoleSummary } from '../report/console.ts';
-import { renderJson } from '../report/json.ts';
+import { applyBaseline } from '../report/baseline.ts';
+import { defaultReportFormats, type ReportFormat } from '../report/reporters.ts';
 import type { Scenario } from '../scenario/types.ts';
 import { exitCodeFor } from './exit-codes.ts';
 import { abortOnSignals } from './interrupt.ts';
-import { openRunFolder, progressPrinter, writeRunFile } from './output.ts';
+import { openRunFolder, progressPrinter } from './output.ts';
+import { readBaseline, writeReportFiles } from './report-files.ts';
 
 /** Options shared by the commands that run the pipeline, as commander parses them. */
 export interface PipelineOptions {
@@ -26,6 +28,10 @@ export interface PipelineOptions {
   quiet?: boolean;
   /** CI mode: --ci, or CI=true|1 in the environment. */
   ci?: boolean;
+  /** Report formats beside report.json (`--format`). */
+  format?: ReportFormat[];
+  /** A baseline file (`--baseline`): only new findings gate. */
+  baseline?: string;
 }
 
 /** Whether the run is in CI mode: the flag, else the CI environment variable most CI systems set. */
@@ -66,6 +72,9 @@ export function backendChoice(options: PipelineOptions, scenario: Scenario): Bac
  */
 export async function executePipeline(mode: PipelineMode, scenario: Scenario, options: PipelineOptions, extra: Pick<RunScenarioOptions, 'loadProfile'> = {}): Promise<number> {
   const say = (text: string) => options.quiet || process.stderr.write(`${text}\n`);
+  // Read before the run: a bad baseline fails in a second, not after minutes of attacks.
+  const baseline = options.baseline ? await readBaseline(options.baseline) : null;
+  const formats: ReportFormat[] = ['json', ...(options.format ?? defaultReportFormats).filter((f) => f !== 'json')];
   const backend = createBackend(backendChoice(options, scenario));
   const folder = openRunFolder(options.out);
   const onEvent = progressPrinter(folder, Boolean(options.quiet));
@@ -76,9 +85,12 @@ export async function executePipeline(mode: PipelineMode, scenario: Scenario, op
     const { version } = toolInfo();
     say(`tenantguard ${version} · ${mode} · scenario ${scenario.name} · backend ${backend.name} · seed ${seed}`);
     const outcome = await runScenario({ scenario, backend, seed, onEvent, signal: interrupt.signal, mode, ci: ciMode(options), ...extra });
-    const reportPath = await writeRunFile(folder, 'report.json', renderJson(outcome.report));
-    process.stdout.write(renderConsoleSummary(outcome.report, reportPath));
-    return outcome.error ? outcome.error.exitCode : exitCodeFor(outcome.report.verdict);
+    const report = baseline ? applyBaseline(outcome.report, baseline, options.baseline!) : outcome.report;
+    const written = await writeReportFiles(folder, report, formats);
+    process.stdout.write(renderConsoleSummary(report, written.get('json')));
+    const others = [...written].filter(([format]) => format !== 'json').map(([, path]) => path);
+    if (others.length > 0) process.stdout.write(`also     ${others.join(', ')}\n`);
+    return outcome.error ? outcome.error.exitCode : exitCodeFor(report.verdict);
   } finally {
     interrupt.dispose();
     await folder.close();

@@ -2,7 +2,9 @@ import { Command, CommanderError } from 'commander';
 import { ExitCode } from '../core/errors.ts';
 import { toolInfo } from '../pipeline/tool-info.ts';
 import { registerAudit } from './commands/audit.ts';
+import { registerBaseline } from './commands/baseline.ts';
 import { registerChecks } from './commands/checks.ts';
+import { registerRender } from './commands/render.ts';
 import { registerReplay } from './commands/replay.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSelftest } from './commands/selftest.ts';
@@ -19,6 +21,8 @@ export function buildProgram(): Command {
   registerAudit(program);
   registerChecks(program);
   registerReplay(program);
+  registerRender(program);
+  registerBaseline(program);
   registerServe(program);
   registerSelftest(program);
   return program;

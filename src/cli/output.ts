@@ -40,7 +40,7 @@ export function openRunFolder(out: string | undefined): RunFolder {
 }
 
 /** Writes a file into the run folder and returns its path relative to the working directory. */
-export async function writeRunFile(folder: RunFolder, name: string, content: string): Promise<string> {
+export async function writeRunFile(folder: Pick<RunFolder, 'dir'>, name: string, content: string): Promise<string> {
   const path = join(folder.dir, name);
   await writeFile(path, content);
   return relative(process.cwd(), path) || path;

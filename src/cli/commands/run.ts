@@ -5,6 +5,8 @@ import type { Scenario } from '../../scenario/types.ts';
 import { loadPatterns, type LoadPattern } from '../../load/profiles.ts';
 import { defaultScenarioPath, executePipeline, wholeNumber, type PipelineOptions } from '../execute.ts';
 import { printError } from '../output.ts';
+import { parseFormats } from '../report-files.ts';
+import { defaultReportFormats, reportFormats } from '../../report/reporters.ts';
 
 /** Options of `tenantguard run`. */
 export interface RunCommandOptions extends PipelineOptions {
@@ -49,6 +51,8 @@ export function addBackendOptions(command: Command): Command {
     .addOption(new Option('--fail-on <severity>', 'fail on findings at or above this severity').choices(severities))
     .option('--ci', 'CI mode: load budgets fail the run (default when CI=true)')
     .option('--out <dir>', 'report folder (default: reports/<timestamp>)')
+    .option('--format <list>', `report formats to write: ${reportFormats.join(',')} (default ${defaultReportFormats.join(',')}; json is always written)`, parseFormats)
+    .option('--baseline <file>', 'fail only on findings that are new against this baseline (`tenantguard baseline` writes one); fixed ones are reported')
     .option('-q, --quiet', 'no progress on stderr');
 }
 

@@ -8,9 +8,6 @@ import { escapeText } from './markdown-escape.ts';
  * against the official JSON schema (test/fixtures/schemas/sarif-schema-2.1.0.json).
  */
 
-/** Where the project lives: tool.driver.informationUri and every rule's helpUri start here. */
-export const projectUri = 'https://github.com/tenantguard/tenantguard';
-
 /** The `$schema` of every log: the schema OASIS published with SARIF 2.1.0 errata 01. */
 export const sarifSchemaUri = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
 
@@ -60,17 +57,16 @@ function pascalCase(id: string): string {
 
 function rule(meta: CheckMeta): Json {
   const doc = checkDocPath(meta);
-  const docUri = `${projectUri}/blob/main/${doc}`;
   const security = securitySeverities[meta.severity];
   return {
     id: meta.id,
     name: pascalCase(meta.id) || meta.id,
     shortDescription: { text: meta.title },
     fullDescription: { text: meta.description },
-    helpUri: docUri,
+    // No helpUri: the project has no public home yet, and a made-up link would be worse than none.
     help: {
-      text: `${meta.remediation}\n\nDocumentation: ${doc} (${docUri})`,
-      markdown: `${escapeText(meta.description)}\n\n**Remediation.** ${escapeText(meta.remediation)}\n\nDocumentation: [${escapeText(doc)}](${docUri})`,
+      text: `${meta.remediation}\n\nDocumentation: ${doc} in the tenantguard package.`,
+      markdown: `${escapeText(meta.description)}\n\n**Remediation.** ${escapeText(meta.remediation)}\n\nDocumentation: \`${doc}\` in the tenantguard package.`,
     },
     defaultConfiguration: { level: sarifLevels[meta.severity] },
     properties: {
@@ -242,7 +238,7 @@ export function renderSarif(report: Report): string {
   };
   const run = {
     tool: {
-      driver: { name: 'tenantguard', version: report.tool.version, semanticVersion: report.tool.version, informationUri: projectUri, rules },
+      driver: { name: 'tenantguard', version: report.tool.version, semanticVersion: report.tool.version, rules },
     },
     // The run's category on GitHub: scenarios uploaded from one repository keep their own alerts.
     automationDetails: { id: `tenantguard/${report.scenario.name}/` },

@@ -1,4 +1,5 @@
 import { relative } from 'node:path';
+import { measureAccessMatrix } from '../attacks/access-matrix.ts';
 import { markConfirmations } from '../attacks/confirm.ts';
 import { openAttackEnv } from '../attacks/env.ts';
 import { attackProbes } from '../attacks/registry.ts';
@@ -13,7 +14,7 @@ import type { CheckResult } from '../core/check.ts';
 import { HarnessError, isHarnessError, messageOf, throwIfAborted } from '../core/errors.ts';
 import { ignoreEvents, type OnEvent, type PhaseName } from '../core/events.ts';
 import type { SeedManifest } from '../core/manifest.ts';
-import type { PhaseStatus, Report, ReportLoad, ReportTarget } from '../core/report.ts';
+import type { PhaseStatus, Report, ReportAccessMatrix, ReportLoad, ReportTarget } from '../core/report.ts';
 import { randomRunSeed } from '../core/seed-random.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { applySchema } from '../db/apply-schema.ts';
@@ -120,6 +121,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   let results: CheckResult[] = [];
   const ran = { audit: false, attack: false, http: false, load: false };
   let load: ReportLoad | undefined;
+  let accessMatrix: ReportAccessMatrix | undefined;
 
   // The phase under way, so a failure is reported against it.
   let current: PhaseName | null = null;
@@ -183,7 +185,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
       const attackResults = await phase('attack', async () => {
         const env = await openAttackEnv(adminUrl, catalog, resolvedTenancy, seeded);
         try {
-          return await runAttacks(env, {
+          const found = await runAttacks(env, {
             probes: attackProbes,
             runSeed: seed,
             runs: scenario.attacks.runs,
@@ -193,6 +195,12 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
             onEvent,
             signal,
           });
+          // The matrix is a view of the attack surface, not a check: failing to draw it never fails the phase.
+          accessMatrix = await measureAccessMatrix(env, { timeBudgetMs: scenario.attacks.timeBudgetSeconds * 1000, onEvent, ...(signal ? { signal } : {}) }).catch((caught: unknown) => {
+            onEvent({ type: 'warning', message: `the access matrix could not be measured: ${redactCredentials(messageOf(caught))}` });
+            return undefined;
+          });
+          return found;
         } finally {
           await env.close();
         }
@@ -227,7 +235,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
 
   const report = buildReport({
     tool: toolInfo(),
-    scenario: { name: scenario.name, file: scenario.file },
+    // Relative to where tenantguard ran: no machine paths in reports, and SARIF maps it onto the repository.
+    scenario: { name: scenario.name, file: scenario.file ? relative(process.cwd(), scenario.file) || scenario.file : null },
     seed,
     startedAt,
     finishedAt: new Date(),
@@ -240,6 +249,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     timings,
     phases: phaseStatuses(scenario, mode, ran, error ? { phase: current, message: redactCredentials(error.message) } : null),
     ...(load ? { load } : {}),
+    ...(accessMatrix ? { accessMatrix } : {}),
     results,
     failOn: scenario.gates.failOn,
   });

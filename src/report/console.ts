@@ -43,6 +43,7 @@ export function renderConsoleSummary(report: Report, reportPath?: string): strin
     row(phase.phase, status);
     if (phase.phase === 'load' && report.load) for (const line of loadLines(report.load)) row('', line);
   }
+  if (report.results.length > 0) lines.push(...phaseTable(report).map((line) => `${''.padEnd(9)}${line}`));
   const findings = report.results
     .flatMap((r) => r.findings)
     .filter((f) => !f.suppressed)
@@ -62,6 +63,25 @@ export function renderConsoleSummary(report: Report, reportPath?: string): strin
   if (reportPath) row('report', reportPath);
   row('seed', `${report.seed} (repeat with --seed ${report.seed})`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * Checks by verdict and unsuppressed findings by severity, one row per phase that has checks:
+ * the final table of a run, aligned for a terminal or a CI log.
+ */
+export function phaseTable(report: Report): string[] {
+  const header = ['', 'checks', 'pass', 'fail', 'inconcl.', ...severities];
+  const rows = report.phases
+    .map((p) => ({ phase: p.phase, results: report.results.filter((r) => r.meta.kind === p.phase) }))
+    .filter((p) => p.results.length > 0)
+    .map(({ phase, results }) => {
+      const findings = results.flatMap((r) => r.findings).filter((f) => !f.suppressed);
+      const verdicts = (['pass', 'fail', 'inconclusive'] as const).map((v) => results.filter((r) => r.verdict === v).length);
+      return [phase, results.length, ...verdicts, ...severities.map((s) => findings.filter((f) => f.severity === s).length)].map(String);
+    });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  return [line(header), ...rows.map(line)];
 }
 
 // A ratio that was not measured is NaN in memory and null once through JSON.

@@ -2,7 +2,7 @@ import { isAtLeast, severities, type CheckResult, type Severity, type Verdict } 
 import type { PhaseName } from '../core/events.ts';
 import { formatQualifiedName } from '../core/names.ts';
 import type { SeedManifest } from '../core/manifest.ts';
-import { reportSchemaVersion, type PhaseStatus, type Report, type ReportLoad, type ReportTarget, type ReportTenancy } from '../core/report.ts';
+import { reportSchemaVersion, type PhaseStatus, type Report, type ReportAccessMatrix, type ReportLoad, type ReportTarget, type ReportTenancy } from '../core/report.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 
 /** Everything a run knows when it ends, complete or not. */
@@ -23,6 +23,8 @@ export interface ReportInput {
   results: CheckResult[];
   failOn: Severity;
   load?: ReportLoad;
+  /** Who could do what to whom, measured in the attack phase (attacks/access-matrix.ts). */
+  accessMatrix?: ReportAccessMatrix;
 }
 
 /** The tenancy without secrets. */
@@ -117,6 +119,7 @@ export function buildReport(input: ReportInput): Report {
         }
       : null,
     ...(input.load ? { load: input.load } : {}),
+    ...(input.accessMatrix ? { accessMatrix: input.accessMatrix } : {}),
     timings: input.timings,
     phases: input.phases,
     results: input.results,

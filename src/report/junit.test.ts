@@ -86,7 +86,7 @@ describe('renderJunit', () => {
   it('has a suite per phase in pipeline order, a testcase per check, and fails the checks that gate', () => {
     const report = fixtureReport('findings');
     const { root, suites } = expectConsistentCounts(renderJunit(report), report);
-    expect(root).toMatchObject({ name: 'tenantguard', failures: '16', errors: '0', skipped: '2', time: '2.301' });
+    expect(root).toMatchObject({ name: 'tenantguard', failures: '16', errors: '0', skipped: '2', time: '2.508' });
     expect(suites.map((s) => s.name)).toEqual(['audit', 'attack', 'http', 'load']);
     const audit = suites[0]!.testcase;
     expect(audit.map((c) => c.name)).toEqual(report.results.filter((r) => r.meta.kind === 'audit').map((r) => `${r.meta.id}: ${r.meta.title}`));
@@ -108,9 +108,15 @@ describe('renderJunit', () => {
     const report = fixtureReport('passing');
     const { root, suites } = expectConsistentCounts(renderJunit(report), report);
     expect(root).toMatchObject({ failures: '0', errors: '0', skipped: '0' });
-    const load = suites[3]!.testcase[0]!;
-    expect(load.name).toMatch(/^noisy-neighbour-heavy-reports: /);
-    expect(load['system-out']).toContain('[medium] With fairness on');
+    // The fixture's one finding: info, on unique-without-tenant, with a schema line.
+    const unique = suites[0]!.testcase.find((c) => c.name.startsWith('unique-without-tenant:'))!;
+    expect(unique.failure).toBeUndefined();
+    expect(unique['system-out']).toMatch(/^Findings that do not gate the run:\n\n\[info\] unique constraint invoices_id_key on public\.invoices \(id\) .* \(below --fail-on high\)\n  location: fixtures\/reference\/schema\.sql:164:14\n  fingerprint: 0ac054e0c02add6b\n$/);
+    // Every other check passes with nothing to say, the load gate included.
+    const cases = suites.flatMap((s) => s.testcase);
+    expect(cases.filter((c) => c['system-out'] !== undefined || c.failure || c.error || c.skipped)).toEqual([unique]);
+    const load = suites[3]!.testcase;
+    expect(load.map((c) => c.name)).toEqual(['noisy-neighbour-heavy-reports: Victims keep their latency while a neighbour runs heavy reports']);
   });
 
   it('never shows an unfinished run green: a run suite errors with the reason', () => {

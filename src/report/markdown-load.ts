@@ -95,6 +95,15 @@ function renderLatencyTables(load: ReportLoad): string[] {
 const verdictMark = { pass: '✅ pass', fail: '❌ fail', inconclusive: '⚠️ inconclusive' } as const;
 
 /**
+ * A step's verdict as shown. The reference app's fairness-off steps are measured, not gated:
+ * their JSON verdict is `pass` whatever the ratio, and a green mark next to 19× would read as
+ * "within budget". Only fairness-on steps, or a user's API, carry the gate.
+ */
+function stepVerdict(load: ReportLoad, step: ReportLoad['steps'][number]): string {
+  return load.setup.subject === 'api' || step.fairness ? verdictMark[step.verdict] : '➖ not gated';
+}
+
+/**
  * The contention steps' verdicts against the budget. Kept in one function because the step
  * fields (`load.steps`) are the part of the report most likely to change.
  */
@@ -104,7 +113,7 @@ export function renderLoadSteps(load: ReportLoad): string {
   const range = (r: { min: number; max: number } | undefined) => `${formatRatio(r?.min)}–${formatRatio(r?.max)}`;
   const rows = load.steps.map((s) => {
     const share = finite(s.aggressorDbShare) ? `${Math.round(s.aggressorDbShare * 100)}%` : '—';
-    const cells = [escapeText(`${s.pattern} ×${s.aggressorConnections}`), fairnessName(load, s.fairness), verdictMark[s.verdict], `**${formatRatio(s.ratio)}**`, range(s.ratioByRepeat)];
+    const cells = [escapeText(`${s.pattern} ×${s.aggressorConnections}`), fairnessName(load, s.fairness), stepVerdict(load, s), `**${formatRatio(s.ratio)}**`, range(s.ratioByRepeat)];
     cells.push(formatRatio(s.worstVictimRatio?.median), `${formatMs(s.victimP99Us)} vs ${formatMs(s.baselineP99Us)}`);
     cells.push(s.samples ? `${count.format(s.samples.contended)} / ${count.format(s.samples.alone)}` : '—');
     cells.push(`${count.format(s.victimErrors)} / ${count.format(s.victimRejected)}`, `${count.format(s.aggressorCompleted)} / ${count.format(s.aggressorRejected)}`, share);

@@ -291,10 +291,12 @@ describe('renderMarkdown load', () => {
   const markdown = renderMarkdown(passing);
 
   it('shows each tenant with its plan and the median over repeats (µs in ms)', () => {
-    // victim #3 alone, fairness off: p99 6,496 / 4,530 / 4,399 µs over the repeats → 4.5 ms.
-    expect(markdown).toMatch(/^\| alone \(baseline\) \| victim #\u20603 \| enterprise \| 1\.9 \| 3\.4 \| 4\.5 \|/m);
-    // The aggressor with fairness on: errors 15 / 2 / 18 and 135 / 148 / 132 rejected.
-    expect(markdown).toMatch(/^\| heavy-reports ×50 \| aggressor #\u20602 \| enterprise \| 1,001 \|.* \| 15 \(max 18\) \| 135 \(max 148\) \|$/m);
+    // victim #3 alone, fairness off: p50 1,748 / 1,475 / 1,008 µs and p99 7,234 / 6,953 / 4,009 µs
+    // over the repeats → 1.5 and 7.0 ms (the mean, 6.1, or the worst, 7.2, would be wrong).
+    expect(markdown).toMatch(/^\| alone \(baseline\) \| victim #\u20603 \| enterprise \| 1\.5 \| 3\.1 \| 7\.0 \| 8\.8 \| 100 \| 0 \| 0 \|$/m);
+    // The aggressor with fairness on: p50 783,905 / 782,874 / 783,521 µs → 784 ms; errors 36 / 38 / 36
+    // (median and max); rejected 134 in every repeat, so no max.
+    expect(markdown).toMatch(/^\| heavy-reports ×50 \| aggressor #\u20602 \| enterprise \| 784 \| 1,416 \| 1,492 \| 1,496 \| 15 \| 36 \(max 38\) \| 134 \|$/m);
     expect(markdown).toContain('**Per-tenant latency, fairness off** (ms, median of 3 repeats)');
     expect(markdown).toContain('**Per-tenant latency, fairness on** (ms, median of 3 repeats)');
   });
@@ -302,9 +304,14 @@ describe('renderMarkdown load', () => {
   it("gives each step's verdict with its pooled p99 ratio against the budget", () => {
     const step = { ...load.steps[0]!, fairness: true, verdict: 'fail' as const, ratio: 2.8171, ratioByRepeat: { median: 2.8, min: 0.52, max: 5.21, spread: 1 }, victimP99Us: 20404, baselineP99Us: 5725 };
     const text = renderMarkdown({ ...passing, load: { ...load, steps: [step] } satisfies ReportLoad });
+    // The fixture's own steps: fairness off is measured, not gated (its JSON verdict is pass,
+    // at 119,723 / 6,228 µs = 19×); fairness on is the gate, 7,400 / 6,185 µs = 1.20×, 0.69×–1.42× per repeat.
+    expect(markdown).toMatch(/^\| heavy-reports ×50 \| fairness off \| ➖ not gated \| \*\*19×\*\* \| 13×–28× \| 18× \| 120 vs 6\.2 \|/m);
+    expect(markdown).toMatch(/^\| heavy-reports ×50 \| fairness on \| ✅ pass \| \*\*1\.20×\*\* \| 0\.69×–1\.42× \| 1\.69× \| 7\.4 vs 6\.2 \| 2,700 \/ 2,700 \| 0 \/ 0 \| 146 \/ 402 \| 22% \|$/m);
     expect(text).toContain('at most 2.00×');
     expect(text).toMatch(/^\| heavy-reports ×50 \| fairness on \| ❌ fail \| \*\*2\.82×\*\* \| 0\.52×–5\.21× \| .* \| 20\.4 vs 5\.7 \|/m);
-    expect(text).toMatch(/^\*\*RLS overhead\*\*: .*Throughput ratio 1\.00×, p50 ratio 0\.98×\.$/m);
+    // Throughput 3,314.5 / 3,333.9 req/s → 0.99×; p50 2,158 / 2,041 µs → 1.06×.
+    expect(text).toMatch(/^\*\*RLS overhead\*\*: .*Throughput ratio 0\.99×, p50 ratio 1\.06×\.$/m);
   });
 
   it('drops a load section too big for a comment, and keeps the findings', () => {
@@ -314,7 +321,9 @@ describe('renderMarkdown load', () => {
     expect(text.length).toBeLessThan(githubCommentLimit);
     expect(text).not.toContain('### Noisy neighbour');
     expect(text).toContain("Sections were left out to keep this comment under GitHub's size limit");
-    expect(text.match(/^#### /gm)).toHaveLength(2);
+    // The fixture's one finding (info, unique-without-tenant) is still there.
+    expect(text.match(/^#### /gm)).toHaveLength(1);
+    expect(text).toContain('#### ⚪ info · `unique-without-tenant`');
   });
 
   it("names a user's API as configured rather than fairness on or off", () => {
@@ -322,5 +331,8 @@ describe('renderMarkdown load', () => {
     const text = renderMarkdown({ ...passing, load: api });
     expect(text).toContain('**Per-tenant latency, your API as configured**');
     expect(text).not.toContain('fairness off**');
+    // A user's API is gated at every step: both of the fixture's steps show their own verdict.
+    expect(text.match(/^\| heavy-reports ×50 \| your API as configured \| ✅ pass \|/gm)).toHaveLength(2);
+    expect(text).not.toContain('not gated');
   });
 });

@@ -124,16 +124,32 @@ describe('renderSarif', () => {
     expect(log.runs[0]!.results.length).toBe(allFindings(report).length);
     for (const result of log.runs[0]!.results) expect(result.locations![0]!.physicalLocation!.artifactLocation.uri).not.toBe('');
     const attack = log.runs[0]!.results.find((r) => r.ruleId === 'read-by-key')!;
-    expect(attack.locations![0]!.physicalLocation!.artifactLocation.uri).toBe(`file://${report.scenario.file}`);
+    // The fixture's scenario path is relative (fixtures/reports/leaky.scenario.json): it must resolve
+    // against %SRCROOT%, as GitHub maps it onto the repository, not become a file:// URI.
+    expect(report.scenario.file).toBe('fixtures/reports/leaky.scenario.json');
+    expect(attack.locations![0]!.physicalLocation).toEqual({ artifactLocation: { uri: 'fixtures/reports/leaky.scenario.json', uriBaseId: '%SRCROOT%' }, region: { startLine: 1 } });
     expect(attack.locations![0]!.logicalLocations).toEqual([{ name: 'notes', fullyQualifiedName: 'public.notes', kind: 'table' }]);
     expect(attack.message.text).toContain('Reproduction:\n-- tenantguard reproduction: read-by-key');
     expect(attack.message.text).toContain('Replay: tenantguard replay read-by-key');
   });
 
   it('falls back to logical locations alone when there is no file at all', () => {
-    const report = structuredClone(fixtureReport('passing'));
+    const report = structuredClone(fixtureReport('findings'));
     report.scenario.file = null;
-    const load = render(report).runs[0]!.results.find((r) => r.ruleId.startsWith('noisy-neighbour'))!;
+    const results = render(report).runs[0]!.results;
+    const readByKey = results.find((r) => r.ruleId === 'read-by-key')!;
+    expect(readByKey.locations).toEqual([{ logicalLocations: [{ name: 'notes', fullyQualifiedName: 'public.notes', kind: 'table' }] }]);
+    // Findings with a schema line keep their physical location.
+    const located = allFindings(report).filter((f) => f.location);
+    expect(located.length).toBeGreaterThan(0);
+    for (const f of located) expect(results.find((r) => r.partialFingerprints[fingerprintKey] === f.fingerprint)!.locations![0]!.physicalLocation!.artifactLocation.uri).toBe(f.location!.file);
+    // A load finding has no schema line either: its logical location is the step. (The passing
+    // fixture's load gate held, so the finding a breached gate reports is added here.)
+    const passing = structuredClone(fixtureReport('passing'));
+    passing.scenario.file = null;
+    const gate = passing.results.find((r) => r.meta.kind === 'load')!;
+    gate.findings.push({ checkId: gate.meta.id, severity: 'medium', message: 'victims slowed past the budget', subject: { load: 'heavy-reports ×50' }, fingerprint: 'aaaaaaaaaaaaaaaa' });
+    const load = render(passing).runs[0]!.results.find((r) => r.ruleId === gate.meta.id)!;
     expect(load.locations).toEqual([{ logicalLocations: [{ name: 'heavy-reports ×50', fullyQualifiedName: 'heavy-reports ×50', kind: 'load-step' }] }]);
   });
 

@@ -89,11 +89,11 @@ function stepTable(outcome: LoadOutcome): string[] {
 function setupLines(outcome: LoadOutcome, serverVersion: string): string[] {
   const { setup } = outcome;
   const f = setup.fairness!; // the reference app: fairness off, then on
-  const heavy = Object.entries(f.plans).map(([plan, limits]) => `${plan} ${limits.heavyRatePerSecond ?? '∞'}/s`).join(', ');
+  const heavy = Object.entries(f.plans).map(([plan, limits]) => `${plan} ${limits.heavyRatePerSecond ?? '∞'}/s (burst ${limits.heavyBurst ?? (limits.heavyRatePerSecond ?? 0) * 2})`).join(', ');
   return [
     `Embedded PostgreSQL ${serverVersion}, reference schema seeded with 6 tenants × 300 rows per table (seed 4); the app, Postgres and every load driver share ${setup.cores} cores. Profile \`${profile.name}\`: ${profile.repeats} repeats × (baseline + each step) of ${profile.stepSeconds} s after a ${profile.warmupSeconds} s warm-up, a fresh app per repeat and fairness setting, app pool ${setup.poolSize}.`,
     `Aggressor: tenant #${setup.aggressor.index} (plan ${setup.aggressor.plan}), \`GET /reports/summary\` in a closed loop on ${profile.aggressorSteps.join(', ')} connections. Victims: ${setup.victims.map((v) => `#${v.index} (${v.plan})`).join(', ')}, each ${setup.victimRate} req/s open loop over ${setup.victimConnections} connections on light reads (\`/projects/{id}\`, \`/projects?limit=20\`).`,
-    `Fairness on (defaults for pool ${setup.poolSize} on ${setup.cores} cores): globalConcurrency ${f.globalConcurrency}, sharedConcurrency ${f.sharedConcurrency}, heavyConcurrency ${f.heavyConcurrency ?? 'unbounded'}, heavyDutyCycle ${f.heavyDutyCycle ?? 1}, heavy rate per plan ${heavy}, rejectionDelayMs ${f.rejectionDelayMs}. Budgets: victim p99 ≤ ${budgets.victimP99Ratio}× its baseline, failures < ${(budgets.victimErrorRate * 100).toFixed(0)}%, ≥ ${budgets.minSamples} samples, ≤ ${(budgets.maxOmittedRate * 100).toFixed(0)}% omitted sends.`,
+    `Fairness on (defaults for pool ${setup.poolSize} on ${setup.cores} cores): globalConcurrency ${f.globalConcurrency}, sharedConcurrency ${f.sharedConcurrency}, heavyConcurrency ${f.heavyConcurrency ?? 'unbounded'}, heavyDutyCycle ${f.heavyDutyCycle ?? 1}, heavy rate per plan ${heavy}, rejectionDelayMs ${f.rejectionDelayMs} ± ${Math.round((f.rejectionJitter ?? 0) * 100)}%. Budgets: victim p99 ≤ ${budgets.victimP99Ratio}× its baseline, failures < ${(budgets.victimErrorRate * 100).toFixed(0)}%, ≥ ${budgets.minSamples} samples, ≤ ${(budgets.maxOmittedRate * 100).toFixed(0)}% omitted sends.`,
   ];
 }
 
@@ -137,7 +137,7 @@ export async function benchLoad(log: (text: string) => void): Promise<string> {
       '',
       ...why.map((line) => `- ${line}`),
       '',
-      'Edge points (the lowest aggressor load at which the victims’ worst p99 ratio, median over repeats, exceeds the budget; — = never, at the loads measured):',
+      'Edge points (the lowest aggressor load at which the victims’ pooled p99 ratio exceeds the budget; — = never, at the loads measured):',
       '',
       '| pattern | fairness | objective (p99 ratio) | edge (aggressor connections) |',
       '|---|---|---:|---:|',

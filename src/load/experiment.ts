@@ -8,6 +8,7 @@ import type { Severity } from '../core/check.ts';
 import type { SeedManifest } from '../core/manifest.ts';
 import type { ReportLoad } from '../core/report.ts';
 import { withCredentials } from '../db/connect.ts';
+import { collectGarbage } from './collect-garbage.ts';
 import { startDbTimeSampler, type DbTimeResult } from './db-time.ts';
 import { runLoad, type LoadSample } from './driver.ts';
 import type { LoadBudgets } from './judge.ts';
@@ -171,6 +172,7 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
         progress(`baseline, fairness ${on ? 'on' : 'off'}, repeat ${repeat}/${profile.repeats}`);
         // The sampler runs in the baseline too: the same instruments on both sides of a ratio.
         const baseSampler = await startSampler();
+        collectGarbage();
         const alone = await drive(victims(profile.stepSeconds)).finally(() => baseSampler?.stop());
         runs.push({ pattern: null, aggressorConnections: 0, fairness: on, repeat, victims: alone, aggressor: null, longTransactions: null, dbTime: baseSampler ? await baseSampler.stop() : null });
         for (const pattern of profile.patterns) {
@@ -182,6 +184,7 @@ export async function runLoadExperiment(options: LoadExperimentOptions): Promise
               say(`${pattern}: nothing in the API description to send for it; skipped`);
               continue;
             }
+            collectGarbage();
             const measured = Promise.all([
               drive(spec ? [...victims(profile.stepSeconds), spec] : victims(profile.stepSeconds)),
               pattern === 'long-transactions' && subject.reference ? runLongTransactions({ appUrl, tenant: cast.aggressor.id, sessions: connections, seconds: profile.stepSeconds, ...(signal ? { signal } : {}) }) : Promise.resolve(null),

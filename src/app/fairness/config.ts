@@ -32,6 +32,12 @@ export interface PlanLimits {
    * their own, much lower rate, as most SaaS APIs do.
    */
   readonly heavyRatePerSecond?: number | null;
+  /**
+   * Heavy requests the bucket admits back to back (default: twice the heavy rate). Small keeps
+   * heavy work smooth: a flood's opening burst of reports would otherwise run end to end
+   * while quiet tenants wait for the cores.
+   */
+  readonly heavyBurst?: number;
 }
 
 /** Configuration of {@link createFairnessGate}; see `defaultFairnessConfig`. */
@@ -90,7 +96,7 @@ export interface FairnessConfig {
  * - free: weight 1, concurrency max(1, ⌊cores/2⌋), 50 req/s burst 100, queue 8 for ≤ 2 s,
  *   statement timeout 5 s. pro: weight 2, concurrency cores, 200/s burst 400, queue 32 for
  *   ≤ 5 s, 15 s. enterprise: weight 4, concurrency cores, 1000/s burst 2000, queue 64 for
- *   ≤ 10 s, 60 s. Heavy requests: free 2/s, pro 5/s, enterprise 10/s (bursts of twice that).
+ *   ≤ 10 s, 60 s. Heavy requests: free 2/s, pro 5/s, enterprise 10/s, in bursts of 1, 1 and 2.
  */
 export function defaultFairnessConfig(poolSize: number, cores: number): FairnessConfig {
   const problems: string[] = [];
@@ -114,14 +120,14 @@ export function defaultFairnessConfig(poolSize: number, cores: number): Fairness
     rejectionJitter: 0.5,
     fallbackPlan: 'free',
     plans: {
-      free: plan(1, Math.max(1, Math.floor(cores / 2)), 50, 8, 2_000, 5_000, 2),
-      pro: plan(2, cores, 200, 32, 5_000, 15_000, 5),
-      enterprise: plan(4, cores, 1_000, 64, 10_000, 60_000, 10),
+      free: plan(1, Math.max(1, Math.floor(cores / 2)), 50, 8, 2_000, 5_000, 2, 1),
+      pro: plan(2, cores, 200, 32, 5_000, 15_000, 5, 1),
+      enterprise: plan(4, cores, 1_000, 64, 10_000, 60_000, 10, 2),
     },
   };
 }
 
-function plan(weight: number, maxConcurrent: number, rate: number, maxQueued: number, waitMs: number, timeoutMs: number, heavyRate: number): PlanLimits {
+function plan(weight: number, maxConcurrent: number, rate: number, maxQueued: number, waitMs: number, timeoutMs: number, heavyRate: number, heavyBurst: number): PlanLimits {
   return {
     weight,
     maxConcurrent,
@@ -131,5 +137,6 @@ function plan(weight: number, maxConcurrent: number, rate: number, maxQueued: nu
     maxQueueWaitMs: waitMs,
     statementTimeoutMs: timeoutMs,
     heavyRatePerSecond: heavyRate,
+    heavyBurst,
   };
 }

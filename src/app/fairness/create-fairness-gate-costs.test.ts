@@ -84,6 +84,18 @@ describe('createFairnessGate: cost classes', () => {
     expect(light.admitted).toBe(true);
   });
 
+  it('admits heavy work back to back only up to the plan’s heavy burst, so a flood’s opening reports are spread out', async () => {
+    const clock = createManualClock();
+    const gate = createFairnessGate(testConfig({}, { free: { heavyRatePerSecond: 10, heavyBurst: 1 } }), clock);
+    const first = [track(gate.admit('a', 'free', never(), 'heavy')), track(gate.admit('a', 'free', never(), 'heavy'))];
+    await flush();
+    expect(first.map((h) => h.admitted)).toEqual([true, false]);
+    clock.advance(100);
+    const next = track(gate.admit('a', 'free', never(), 'heavy'));
+    await flush();
+    expect(next.admitted).toBe(true);
+  });
+
   it('refuses a duty cycle or heavy rate that is not a sensible number', () => {
     const problems = (config: Parameters<typeof createFairnessGate>[0]) => {
       try {
@@ -96,5 +108,6 @@ describe('createFairnessGate: cost classes', () => {
     expect(problems(testConfig({ heavyDutyCycle: 0 }))).toEqual([expect.stringMatching(/^heavyDutyCycle: must be a number above 0 and at most 1/)]);
     expect(problems(testConfig({ heavyConcurrency: 0 }))).toEqual([expect.stringMatching(/^heavyConcurrency/)]);
     expect(problems(testConfig({}, { pro: { heavyRatePerSecond: -1 } }))).toEqual([expect.stringMatching(/plans\.pro\.heavyRatePerSecond/)]);
+    expect(problems(testConfig({}, { pro: { heavyBurst: 0 } }))).toEqual(['plans.pro.heavyBurst: must be an integer >= 1 (got 0)']);
   });
 });

@@ -59,7 +59,7 @@ export function createFairnessGate(config: FairnessConfig, clock: Clock = system
   let closed = false;
 
   const limitsOf = (plan: string): PlanLimits => cfg.plans[plan] ?? fallback;
-  const heavyRateOf = (limits: PlanLimits) => (limits.heavyRatePerSecond ? { ratePerSecond: limits.heavyRatePerSecond, burst: 2 * limits.heavyRatePerSecond } : null);
+  const heavyRateOf = (limits: PlanLimits) => (limits.heavyRatePerSecond ? { ratePerSecond: limits.heavyRatePerSecond, burst: limits.heavyBurst ?? 2 * limits.heavyRatePerSecond } : null);
 
   /**
    * The share function at `now` (slots a tenant's heavy work may hold); the active set is read

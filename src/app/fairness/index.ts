@@ -40,22 +40,25 @@
  *    measured cost and queue depth.
  * 6. **Token bucket** per tenant (`ratePerSecond`, `burst` per plan): 429 with the seconds
  *    until a token. Concurrency bounds database work; the rate bounds the app's own CPU.
- * 7. **Rejection delay** (`rejectionDelayMs`, 1 s). A flood client in a closed loop
- *    retries the moment it is rejected: instant 429s would become a tight loop that burns
- *    the cores the victims need. Delayed, 50 connections make ≤ 50 rejections/s (at 200 ms,
- *    250/s of rejections alone doubled the app's request rate in the load experiment). A
- *    client that goes away gets its rejection at once (no timer outlives the request).
+ * 7. **Rejection delay** (`rejectionDelayMs`, 1 s, spread ±50% by `rejectionJitter`). A
+ *    flood client in a closed loop retries the moment it is rejected: instant 429s would
+ *    become a tight loop that burns the cores the victims need. Delayed, 50 connections make
+ *    ≤ 50 rejections/s (at 200 ms, 250/s of rejections alone doubled the app's request rate in
+ *    the load experiment). Spread, a flood rejected together does not come back together as
+ *    one burst per second. A client that goes away gets its rejection at once (no timer
+ *    outlives the request).
  * 8. **Statement timeout** per plan: bounds how long one admitted heavy query can hold its
  *    slot (and its core), since nothing preempts it.
  * 9. **Cost classes** (`RequestCost`, declared per route). Heavy requests (reports, searches)
  *    take a slot of a small global heavy budget (`heavyConcurrency`, half the cores: on 2
- *    cores one heavy query at a time), their own per-plan rate (`heavyRatePerSecond`), the
+ *    cores one heavy query at a time), their own per-plan rate (`heavyRatePerSecond`) with a
+ *    small burst (`heavyBurst`: a flood's opening reports do not run end to end), the
  *    weighted share, and a duty cycle while others are active (`heavyDutyCycle`, 0.5: heavy
  *    work pauses as long as it ran). Light requests skip the share (only the plan's cap and
  *    rate apply) and are dispatched first. A plain per-tenant cap cannot do this: a quiet
  *    tenant's lookups end up waiting behind their own share or for a core a neighbour's
- *    reports keep busy — measured at about 4× the victims' p99 here, where the classes bring
- *    it to about 1.2–3× run to run (bench/load.ts, `npm run bench`).
+ *    reports keep busy — measured at about 4× the victims' p99 here; the classes bring the
+ *    victims' pooled p99 to about 1.1–1.8× (bench/load.ts, `npm run bench`).
  *
  * The design gives up work conservation on purpose: a core kept idle for victims is the
  * price of their latency. Admitted slots are released on `release()` or when the request's

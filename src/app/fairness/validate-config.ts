@@ -23,6 +23,7 @@ function requireNum(problems: Problems, path: string, v: unknown, min: number): 
 function checkPlan(problems: Problems, path: string, p: PlanLimits): void {
   if (!(isNum(p.weight, 0) && p.weight > 0)) problems.push(`${path}.weight: must be a finite number > 0 (got ${String(p.weight)})`);
   requireInt(problems, `${path}.maxConcurrent`, p.maxConcurrent, 1);
+  if (p.heavyBurst !== undefined && !(Number.isInteger(p.heavyBurst) && p.heavyBurst >= 1)) problems.push(`${path}.heavyBurst: must be an integer >= 1 (got ${String(p.heavyBurst)})`);
   if (p.heavyRatePerSecond !== undefined && p.heavyRatePerSecond !== null && !(isNum(p.heavyRatePerSecond, 0) && p.heavyRatePerSecond > 0)) {
     problems.push(`${path}.heavyRatePerSecond: must be a finite number > 0, or null for no separate limit (got ${String(p.heavyRatePerSecond)})`);
   }

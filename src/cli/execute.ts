@@ -1,6 +1,7 @@
 import { InvalidArgumentError } from 'commander';
 import { join } from 'node:path';
 import type { Severity } from '../core/check.ts';
+import { HarnessError } from '../core/errors.ts';
 import { randomRunSeed } from '../core/seed-random.ts';
 import { createBackend, type BackendChoice } from '../db/backends/index.ts';
 import { runScenario, type PipelineMode, type RunScenarioOptions } from '../pipeline/run-scenario.ts';
@@ -74,6 +75,9 @@ export async function executePipeline(mode: PipelineMode, scenario: Scenario, op
   const say = (text: string) => options.quiet || process.stderr.write(`${text}\n`);
   // Read before the run: a bad baseline fails in a second, not after minutes of attacks.
   const baseline = options.baseline ? await readBaseline(options.baseline) : null;
+  if (baseline && baseline.scenario.name !== scenario.name) {
+    throw new HarnessError('usage', `baseline ${options.baseline} was written for scenario "${baseline.scenario.name}", not "${scenario.name}"`, { hint: 'pass the baseline of this scenario, or write one with `tenantguard baseline <report.json>`' });
+  }
   const formats: ReportFormat[] = ['json', ...(options.format ?? defaultReportFormats).filter((f) => f !== 'json')];
   const backend = createBackend(backendChoice(options, scenario));
   const folder = openRunFolder(options.out);

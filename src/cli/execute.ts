@@ -21,6 +21,8 @@ export interface PipelineOptions {
   databaseUrl?: string;
   disposable?: boolean;
   scratch?: boolean;
+  /** `--not-production`: skip the url backend's production rule (never from a scenario file). */
+  notProduction?: boolean;
   pgBin?: string;
   image?: string;
   seed?: number;
@@ -62,6 +64,7 @@ export function backendChoice(options: PipelineOptions, scenario: Scenario): Bac
     url,
     disposable: options.disposable ?? scenario.database.disposable,
     scratch: options.scratch ?? scenario.database.scratch,
+    notProduction: options.notProduction,
     image: options.image ?? scenario.database.image,
     binDir: options.pgBin,
   };

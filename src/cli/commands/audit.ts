@@ -23,7 +23,9 @@ async function auditScenario(scenarioPath: string | undefined, options: AuditCom
   if (options.tenantColumn) tenancy.tenantColumns = options.tenantColumn;
   if (options.tenantTable) tenancy.tenantTable = options.tenantTable;
   if (options.contextSetting) tenancy.context = { setting: options.contextSetting };
-  return { ...scenario, tenancy, audit: { ...scenario.audit, enabled: true }, gates: { failOn: options.failOn ?? scenario.gates.failOn } };
+  // A live audit only reads the given database: a scenario's disposable/scratch would only let the production rule refuse it.
+  const database = live ? { ...scenario.database, disposable: false, scratch: false } : scenario.database;
+  return { ...scenario, database, tenancy, audit: { ...scenario.audit, enabled: true }, gates: { failOn: options.failOn ?? scenario.gates.failOn } };
 }
 
 /** Registers `tenantguard audit [scenario]`. */

@@ -35,6 +35,7 @@ export function addSeedOptions(command: Command): Command {
     .option('--database-url <url>', 'existing server for the url backend (or DATABASE_URL); implies --backend url')
     .option('--disposable', 'the url database may be written to (schema, seed, attacks)')
     .option('--scratch', 'create a scratch database on the url server, use it, drop it')
+    .option('--not-production', 'the url database only looks like production (name or size): write to it anyway (see README, Safety)')
     .option('--seed <n>', "run seed (default: the scenario's, else random)", wholeNumber(0, 0x7fffffff))
     .option('--tenants <n>', 'number of tenants to seed', wholeNumber(1, 10_000))
     .option('--rows <n>', 'rows per tenant per table', wholeNumber(0, 1_000_000))

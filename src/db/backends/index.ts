@@ -11,6 +11,8 @@ export interface BackendChoice {
   url?: string;
   disposable?: boolean;
   scratch?: boolean;
+  /** For `url`: skip the production rule (`--not-production`). */
+  notProduction?: boolean;
   /** For `container`. */
   image?: string;
   /** For `embedded`: other Postgres binaries (e.g. /usr/lib/postgresql/15/bin). */
@@ -30,7 +32,7 @@ export function createBackend(choice: BackendChoice): DatabaseBackend {
           hint: 'Pass --database-url postgres://user:pass@host:port/db or set DATABASE_URL.',
         });
       }
-      return urlBackend({ url: choice.url, disposable: choice.disposable, scratch: choice.scratch });
+      return urlBackend({ url: choice.url, disposable: choice.disposable, scratch: choice.scratch, notProduction: choice.notProduction });
   }
 }
 

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { HarnessError, messageOf } from '../../core/errors.ts';
 import { connectClient, describeUrl, pgErrorFields, readServerVersion, redactCredentials, withDatabase } from '../connect.ts';
 import type { DatabaseBackend, StartedDatabase, StartOptions } from '../database.ts';
+import { productionContent, productionName, refuseProduction } from '../production-guard.ts';
 import { quoteIdent } from '../quote.ts';
 
 /** Options of the url backend. */
@@ -12,22 +13,32 @@ export interface UrlBackendOptions {
   disposable?: boolean;
   /** Create a scratch database on that server, work there, and drop it at the end. */
   scratch?: boolean;
+  /** Skip the production rule (`--not-production`): the user says this is not production. */
+  notProduction?: boolean;
 }
 
 /**
  * An existing server. Read-only unless the user passed `disposable` (write to the given
- * database) or `scratch` (create and drop a database of our own beside it).
+ * database) or `scratch` (create and drop a database of our own beside it). Either is refused
+ * when the database looks like production (`production-guard.ts`), unless `notProduction`.
  */
 export function urlBackend(options: UrlBackendOptions): DatabaseBackend {
   return {
     name: 'url',
     async start(startOptions: StartOptions = {}): Promise<StartedDatabase> {
       const began = performance.now();
-      const client = await connectClient(options.url, { connectTimeoutMs: 10_000 });
+      // Read-only unless this session must create the scratch database.
+      const client = await connectClient(options.url, { connectTimeoutMs: 10_000, readOnly: !options.scratch });
       let version;
       let scratchName: string | undefined;
       try {
         version = await readServerVersion(client);
+        if ((options.disposable || options.scratch) && !options.notProduction) {
+          // --scratch never touches the given database's rows, so only its name counts there.
+          const { host, port, database } = describeUrl(options.url);
+          const match = productionName(database) ?? (options.scratch ? null : await productionContent(client));
+          if (match) throw refuseProduction(database, host, port, match, Boolean(options.scratch));
+        }
         if (options.scratch) {
           scratchName = `tenantguard_scratch_${randomBytes(5).toString('hex')}`;
           await client.query(`create database ${quoteIdent(scratchName)}`).catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { HarnessError, messageOf } from '../core/errors.ts';
 import type { Tenancy } from '../core/tenancy.ts';
-import { createPool, pgErrorFields, redactCredentials, withCredentials } from './connect.ts';
+import { createPool, pgErrorFields, redactCredentials, withClient, withCredentials } from './connect.ts';
 import { runCopyOut } from './copy-out.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 
@@ -107,6 +107,12 @@ async function send(client: pg.PoolClient, sql: string): Promise<AttemptOutcome>
   }
 }
 
+/** True when the catalog says `role` may not log in (false when it cannot be read). */
+async function cannotLogIn(adminUrl: string, role: string): Promise<boolean> {
+  const found = await withClient(adminUrl, (client) => client.query<{ rolcanlogin: boolean }>('select rolcanlogin from pg_catalog.pg_roles where rolname = $1', [role])).catch(() => null);
+  return found?.rows[0]?.rolcanlogin === false;
+}
+
 /** Opens the pools that act as the application. */
 export async function openAppSessions(options: AppSessionOptions): Promise<AppSessions> {
   const { tenancy } = options;
@@ -135,8 +141,17 @@ export async function openAppSessions(options: AppSessionOptions): Promise<AppSe
     probe.release();
   } catch (error) {
     await Promise.all([appPool.end(), directLogin ? adminPool.end() : Promise.resolve()]);
-    throw new HarnessError('database-unreachable', `cannot connect as the application role ${tenancy.appRole.name}: ${redactCredentials(messageOf(error))}`, {
-      hint: 'Check tenancy.appRole (name, password, login) in the scenario.',
+    // Class 28 (a wrong password, a role without LOGIN): the server is fine, the scenario is
+    // wrong, so it is a scenario error (exit 3), not an unreachable database (exit 4).
+    const refused = pgErrorFields(error)?.code?.startsWith('28') ?? false;
+    // The server says "password authentication failed" for a NOLOGIN role too (it checks the
+    // password first); the catalog tells the real cause.
+    const noLogin = refused && (await cannotLogIn(options.adminUrl, tenancy.appRole.name));
+    const cause = noLogin ? 'the role has NOLOGIN, so it cannot log in with any password' : redactCredentials(messageOf(error));
+    throw new HarnessError(refused ? 'scenario-invalid' : 'database-unreachable', `cannot connect as the application role ${tenancy.appRole.name}: ${cause}`, {
+      hint: refused
+        ? 'Check tenancy.appRole in the scenario: its password, or login: "set-role" for a role without LOGIN (tenantguard then connects as the admin and uses SET ROLE).'
+        : 'Check tenancy.appRole (name, password, login) in the scenario.',
     });
   }
   const reset = async (client: pg.PoolClient) => {

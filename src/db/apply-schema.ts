@@ -1,4 +1,6 @@
 import { readFile } from 'node:fs/promises';
+import { loadModule, parseSync } from 'libpg-query';
+import type pg from 'pg';
 import { relative } from 'node:path';
 import { HarnessError, messageOf } from '../core/errors.ts';
 import { ignoreEvents, type OnEvent } from '../core/events.ts';
@@ -69,7 +71,8 @@ export async function applySchema(adminUrl: string, files: readonly string[], op
         await client.query(source.sql);
       } catch (error) {
         await client.query('rollback').catch(() => {});
-        throw schemaError(source.shown, source.sql, error);
+        const statement = pgErrorFields(error)?.position ? undefined : await failingStatement(client, sources.slice(0, i), source.sql);
+        throw schemaError(source.shown, source.sql, error, statement);
       }
     }
     await client.query('commit');
@@ -77,11 +80,49 @@ export async function applySchema(adminUrl: string, files: readonly string[], op
   return { durationMs: Math.round(performance.now() - began) };
 }
 
-/** The HarnessError for a failed schema file, with its location when the server gave one. */
-export function schemaError(file: string, sql: string, error: unknown): HarnessError {
+/**
+ * Where the statement that failed starts (1-based, in characters), for errors the server gives
+ * no position for (`relation already exists`, errors raised inside functions): the files are
+ * run again in a transaction that is rolled back, this one statement by statement as the real
+ * PostgreSQL parser splits it, until one fails. Undefined when that cannot tell.
+ */
+async function failingStatement(client: pg.ClientBase, before: readonly { sql: string }[], sql: string): Promise<number | undefined> {
+  let statements: { stmt_location?: number; stmt_len?: number }[];
+  try {
+    await loadModule();
+    statements = (parseSync(sql) as { stmts?: { stmt_location?: number; stmt_len?: number }[] }).stmts ?? [];
+  } catch {
+    return undefined;
+  }
+  const bytes = Buffer.from(sql, 'utf8');
+  try {
+    await client.query('begin');
+    for (const earlier of before) await client.query(earlier.sql);
+    for (const statement of statements) {
+      const start = statement.stmt_location ?? 0;
+      const text = bytes.subarray(start, statement.stmt_len ? start + statement.stmt_len : undefined).toString('utf8');
+      try {
+        await client.query(text);
+      } catch {
+        // The parser counts bytes from the end of the previous statement: skip to the first token.
+        const skipped = /^(?:\s+|--[^\n]*\n?|\/\*[\s\S]*?\*\/)*/.exec(text)?.[0].length ?? 0;
+        return bytes.subarray(0, start).toString('utf8').length + skipped + 1;
+      }
+    }
+    return undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await client.query('rollback').catch(() => {});
+  }
+}
+
+/** The HarnessError for a failed schema file, with its location when the server gave one (or `statement`, where the failing statement starts). */
+export function schemaError(file: string, sql: string, error: unknown, statement?: number): HarnessError {
   const fields = pgErrorFields(error);
   const location: SourceLocation = { file, line: 0 };
   if (fields?.position) Object.assign(location, locate(sql, Number(fields.position)));
+  else if (statement !== undefined) Object.assign(location, locate(sql, statement));
   const where = location.line > 0 ? `${file}:${location.line}:${location.column}` : file;
   const details = [fields?.detail && `detail: ${fields.detail}`, fields?.hint && `hint: ${fields.hint}`, fields?.where && `context: ${fields.where}`]
     .filter(Boolean)

@@ -17,17 +17,23 @@ type Def = {
   valueType?: Schema;
   options?: readonly Schema[];
   in?: Schema;
+  out?: Schema;
 };
 
 const defOf = (schema: Schema): Def => schema._zod.def as unknown as Def;
+
+/** Keys longer than this are cut in paths: a megabyte-long unknown key must not become a megabyte-long message. */
+const longestKeyShown = 60;
 
 /** `seed.rowsPerTable["public.invoices"]`, `schema[1]`, `tenancy.appRole.login`. */
 export function formatPath(path: readonly PropertyKey[]): string {
   let text = '';
   for (const segment of path) {
+    const key = String(segment);
+    const shown = key.length > longestKeyShown ? `${key.slice(0, longestKeyShown - 3)}...` : key;
     if (typeof segment === 'number') text += `[${segment}]`;
-    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(segment)) text += text ? `.${segment}` : segment;
-    else text += `[${JSON.stringify(String(segment))}]`;
+    else if (typeof segment === 'string' && /^[A-Za-z_$][\w$]*$/.test(shown)) text += text ? `.${shown}` : shown;
+    else text += `[${JSON.stringify(shown)}]`;
   }
   return text;
 }
@@ -37,7 +43,9 @@ function unwrap(schema: Schema): Schema {
   let current = schema;
   for (;;) {
     const def = defOf(current);
-    const inner = def.innerType ?? (def.type === 'pipe' ? def.in : undefined);
+    // A pipe from `unknown` is a check in front of the real schema (`recordOf`): look past it.
+    const piped = def.in && defOf(def.in).type === 'unknown' ? def.out : def.in;
+    const inner = def.innerType ?? (def.type === 'pipe' ? piped : undefined);
     if (!inner) return current;
     current = inner;
   }
@@ -92,6 +100,9 @@ export function closestMatch(word: string, candidates: readonly string[]): strin
   let best: string | undefined;
   let bestDistance = Infinity;
   for (const candidate of candidates) {
+    // The distance is at least the difference in length: skip hopeless candidates without
+    // filling a matrix (a megabyte-long key would take seconds per candidate).
+    if (Math.abs(word.length - candidate.length) > limit) continue;
     const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) {
       best = candidate;
@@ -112,20 +123,35 @@ function isTypeMismatchOnly(issues: readonly Issue[]): boolean {
   return issues.every((issue) => issue.path.length === 0 && (issue.code === 'invalid_type' || issue.code === 'invalid_value'));
 }
 
-function collect(issues: readonly Issue[], prefix: readonly PropertyKey[], schema: Schema | undefined, out: Map<string, string>): void {
-  const add = (path: readonly PropertyKey[], message: string) => {
+/** Problems found so far: the first `limit` fields with their messages, and how many fields in all. */
+interface Found {
+  shown: Map<string, string>;
+  others: Set<string>;
+  limit: number;
+}
+
+function collect(issues: readonly Issue[], prefix: readonly PropertyKey[], schema: Schema | undefined, out: Found): void {
+  const add = (path: readonly PropertyKey[], message: string | (() => string)) => {
     const key = formatPath(path);
     // One problem per field: the first issue is the most basic (type before range before file).
-    if (!out.has(key)) out.set(key, message);
+    if (out.shown.has(key) || out.others.has(key)) return;
+    // Past the limit only the count matters: the message (a "did you mean") is not computed.
+    if (out.shown.size < out.limit) out.shown.set(key, typeof message === 'string' ? message : message());
+    else out.others.add(key);
   };
   for (const issue of issues) {
     const path = [...prefix, ...issue.path];
     if (issue.code === 'unrecognized_keys') {
       const at = schemaAt(schema, issue.path);
       const known = at ? objectsOf(at).flatMap((object) => Object.keys(object.shape ?? {})) : [];
-      for (const key of issue.keys) add([...path, key], unknownKeyMessage(key, [...new Set(known)]));
+      const unique = [...new Set(known)];
+      for (const key of issue.keys) add([...path, key], () => unknownKeyMessage(key, unique));
     } else if (issue.code === 'invalid_union') {
-      const informative = issue.errors.map((branch, index) => ({ branch, index })).filter(({ branch }) => !isTypeMismatchOnly(branch));
+      let informative = issue.errors.map((branch, index) => ({ branch, index })).filter(({ branch }) => !isTypeMismatchOnly(branch));
+      // Of several object branches, the one whose keys the value uses: `context: { setting: [] }`
+      // is a bad setting, not a statement object with an unknown key.
+      const ownKeys = informative.filter(({ branch }) => !branch.some((i) => i.code === 'unrecognized_keys' && i.path.length === 0));
+      if (informative.length > 1 && ownKeys.length > 0) informative = ownKeys;
       const only = informative.length === 1 ? informative[0] : undefined;
       const options = schemaAt(schema, issue.path);
       const option = options ? defOf(unwrap(options)).options?.[only?.index ?? -1] : undefined;
@@ -135,9 +161,21 @@ function collect(issues: readonly Issue[], prefix: readonly PropertyKey[], schem
   }
 }
 
-/** One `path: message` line per invalid field; `scenario: ...` for the top-level value. */
-export function formatIssues(issues: readonly Issue[], schema: Schema): string[] {
-  const out = new Map<string, string>();
+/** The problems of {@link formatIssues}: the lines to show, and how many fields are invalid in all. */
+export interface FormattedIssues {
+  problems: string[];
+  total: number;
+}
+
+/**
+ * One `path: message` line per invalid field (`scenario: ...` for the top-level value), at
+ * most `limit` of them, then one line counting the rest: a list of 100,000 bad items is a
+ * mistake to see once, not a hundred thousand lines to scroll.
+ */
+export function formatIssues(issues: readonly Issue[], schema: Schema, limit = 50): FormattedIssues {
+  const out: Found = { shown: new Map(), others: new Set(), limit };
   collect(issues, [], schema, out);
-  return [...out].map(([path, message]) => `${path || 'scenario'}: ${message}`);
+  const problems = [...out.shown].map(([path, message]) => `${path || 'scenario'}: ${message}`);
+  if (out.others.size > 0) problems.push(`... and ${out.others.size} more invalid ${out.others.size === 1 ? 'field' : 'fields'} (fix these first)`);
+  return { problems, total: out.shown.size + out.others.size };
 }

@@ -30,7 +30,7 @@ export function resolveScenario(input: unknown, file: string | null, baseDir: st
   const absoluteBase = resolve(baseDir);
   const validation = validateScenarioInput(input, absoluteBase);
   if (!validation.ok) {
-    const count = validation.problems.length;
+    const count = validation.total;
     const what = absoluteFile ? `scenario ${displayPath(absoluteFile)}` : 'the scenario';
     throw new HarnessError('scenario-invalid', `${what} is invalid (${count} ${count === 1 ? 'problem' : 'problems'})`, {
       problems: validation.problems,
@@ -83,7 +83,8 @@ async function importModule(file: string): Promise<unknown> {
 
 function parseJson(file: string, source: string): unknown {
   try {
-    return JSON.parse(source) as unknown;
+    // Editors on Windows may start the file with a byte order mark; JSON.parse refuses it.
+    return JSON.parse(source.replace(/^\uFEFF/, '')) as unknown;
   } catch (error) {
     const message = messageOf(error);
     // V8 names a character offset; a line is what an editor can jump to.
@@ -94,7 +95,9 @@ function parseJson(file: string, source: string): unknown {
 }
 
 function parseYaml(file: string, source: string): unknown {
-  const document = parseDocument(source, { prettyErrors: true, uniqueKeys: true });
+  // logLevel error: yaml's warnings (a list used as a key) would go to stderr as process
+  // warnings; the key then fails validation as unknown, which says more.
+  const document = parseDocument(source, { prettyErrors: true, uniqueKeys: true, logLevel: 'error' });
   if (document.errors.length > 0) {
     // yaml's messages end with a code frame; the first line already says where.
     const problems = document.errors.map((error) => {
@@ -103,7 +106,12 @@ function parseYaml(file: string, source: string): unknown {
     });
     throw invalid(file, `YAML syntax error at ${problems[0]}`, problems);
   }
-  return document.toJS() as unknown;
+  try {
+    return document.toJS() as unknown;
+  } catch (error) {
+    // yaml refuses to expand an alias bomb ("billion laughs") here, not while parsing.
+    throw invalid(file, `YAML cannot be read: ${messageOf(error)}`, undefined, error);
+  }
 }
 
 /**

@@ -14,9 +14,17 @@ export function show(value: unknown, secret: boolean): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : 'a list';
   if (typeof value === 'object') return 'an object';
+  // A function's text is its whole source (from a .ts scenario): say what it is instead.
+  if (typeof value === 'function' || typeof value === 'symbol') return `a ${typeof value}`;
   if (secret) return `a ${typeof value}`;
-  if (typeof value === 'string') return JSON.stringify(value.length > 60 ? `${value.slice(0, 57)}...` : value);
+  if (typeof value === 'string') return JSON.stringify(cut(value, 60));
+  if (typeof value === 'bigint') return `${cut(String(value), 60)}n`;
   return String(value);
+}
+
+/** `text` cut to `max` characters, with `...` when something was cut. */
+export function cut(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 3)}...` : text;
 }
 
 /** The error param shared by a field's type and its checks, so every failure reads the same. */
@@ -43,6 +51,14 @@ export function oneOf<const T extends readonly [string, ...string[]]>(values: T)
 
 export const flag = z.boolean(expected('true or false'));
 
+/** Postgres cuts names at 63 bytes (NAMEDATALEN - 1): a longer one can never match the catalog. */
+export const fitsIdentifier = (name: string) => Buffer.byteLength(name, 'utf8') <= 63;
+
+/** A column or role name, as the catalog can hold it. */
+export function identifier(what: string) {
+  return text(what).refine(fitsIdentifier, expected(`${what} of at most 63 bytes (Postgres cuts longer names)`));
+}
+
 /** A string that must match `pattern`; `what` is what the user should have written. */
 export function matching(what: string, pattern: RegExp, options: { secret?: boolean } = {}) {
   return text(what, options).regex(pattern, expected(what, options));
@@ -53,17 +69,32 @@ export function oneOrMore(item: z.ZodString, what: string, plural: string) {
   return z.union([item, z.array(item, expected(`a list of ${plural}`)).min(1, expected(`at least one ${what}`))], expected(`a ${what} or a list of ${plural}`));
 }
 
+/**
+ * An object of `value`s keyed by name (`rowsPerTable`, `claims`, `env`). A `__proto__` key is
+ * refused by name: zod leaves it out of the parsed record (assigning it would replace the
+ * prototype), so without this check a field the user wrote would vanish without a word.
+ */
+export function recordOf<V extends z.ZodType>(value: V, what: string) {
+  const record = z.record(z.string(), value, expected(what));
+  const noPrototypeKey = z.unknown().superRefine((input, ctx) => {
+    if (typeof input === 'object' && input !== null && Object.hasOwn(input, '__proto__')) {
+      ctx.addIssue({ code: 'custom', path: ['__proto__'], message: 'not allowed as a key (it would replace the object\'s prototype)', input });
+    }
+  });
+  return noPrototypeKey.pipe(record);
+}
+
 /** A file that must exist, relative to the scenario's folder; empty strings are left to `text`. */
 export function filePath(baseDir: string) {
   return text('a file path').refine((path) => path === '' || isKind(isAbsolute(path) ? path : resolve(baseDir, path), 'file'), {
-    error: (issue) => `file not found: ${String(issue.input)}`,
+    error: (issue) => `file not found: ${cut(String(issue.input), 200)}`,
   });
 }
 
 /** A folder that must exist, relative to the scenario's folder. */
 export function directoryPath(baseDir: string) {
   return text('a folder path').refine((path) => path === '' || isKind(isAbsolute(path) ? path : resolve(baseDir, path), 'directory'), {
-    error: (issue) => `folder not found: ${String(issue.input)}`,
+    error: (issue) => `folder not found: ${cut(String(issue.input), 200)}`,
   });
 }
 

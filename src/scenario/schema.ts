@@ -23,7 +23,7 @@ import {
   type OperationKind,
   type PathRules,
 } from './http-checks.ts';
-import { across, checked, directoryPath, expected, filePath, flag, matching, oneOf, oneOrMore, show, text, wholeNumber } from './schema-primitives.ts';
+import { across, checked, directoryPath, expected, filePath, fitsIdentifier, flag, identifier, matching, oneOf, oneOrMore, recordOf, show, text, wholeNumber } from './schema-primitives.ts';
 import type { ScenarioInput } from './types.ts';
 
 /**
@@ -51,14 +51,21 @@ const tableName = text('a table name like schema.table').refine(
     }
   },
   expected('a table name like schema.table'),
-);
+).refine((name) => {
+  try {
+    const parsed = parseQualifiedName(name);
+    return fitsIdentifier(parsed.schema) && fitsIdentifier(parsed.name);
+  } catch {
+    return true; // reported above
+  }
+}, expected('a table name whose parts are at most 63 bytes (Postgres cuts longer names)'));
 
 const appRole = z.union(
   [
-    text('a role name'),
+    identifier('a role name'),
     z
       .strictObject(
-        { name: text('a role name'), password: text('a password', { secret: true }).optional(), login: oneOf(['password', 'set-role']).optional() },
+        { name: identifier('a role name'), password: text('a password', { secret: true }).optional(), login: oneOf(['password', 'set-role']).optional() },
         expected('an object'),
       )
       .refine((role) => role.login !== 'password' || role.password !== undefined, { path: ['password'], error: 'required when login is "password"' }),
@@ -78,7 +85,7 @@ const context = z.union(
 const subject = z.union(
   [
     z.literal('tenant', expected('"tenant"')),
-    z.strictObject({ membershipTable: tableName, userColumn: text('a column name'), tenantColumn: text('a column name').optional() }),
+    z.strictObject({ membershipTable: tableName, userColumn: identifier('a column name'), tenantColumn: identifier('a column name').optional() }),
   ],
   expected('"tenant" or { membershipTable, userColumn, tenantColumn? }'),
 );
@@ -101,7 +108,7 @@ function operation(kind: OperationKind) {
 
 const resource = strict({
   table: tableName,
-  idColumn: text('a column name').optional(),
+  idColumn: identifier('a column name').optional(),
   createdIdField: text('a field of the JSON answer, like id or data.id').optional(),
   list: operation('list').optional(),
   get: operation('get').optional(),
@@ -124,7 +131,7 @@ const auth = z.discriminatedUnion(
       header: headerName.optional(),
       scheme: z.string(expected('a scheme like Bearer, or "" for none')).regex(/^\S*$/, expected('a scheme like Bearer, or "" for none')).optional(),
       algorithm: oneOf(['HS256', 'HS384', 'HS512']).optional(),
-      claims: z.record(z.string(), z.unknown(), expected('an object of claim templates')).optional(),
+      claims: recordOf(z.unknown(), 'an object of claim templates').optional(),
       expiresInSeconds: wholeNumber(1, 31_536_000).optional(),
     }),
     strict({
@@ -153,8 +160,7 @@ function start(baseDir: string) {
   return strict({
     command: z.union([checked(z.string(), commandProblem), words], expected('a command like "node server.mjs" or a list like [node, server.mjs]')),
     cwd: directoryPath(baseDir).optional(),
-    env: z
-      .record(z.string(), value, expected('an object of variables'))
+    env: recordOf(value, 'an object of variables')
       .check(across(envNameProblems))
       .optional(),
     ready: pathTemplate(fixedPathRules).optional(),
@@ -209,14 +215,14 @@ export function scenarioInputSchema(baseDir: string) {
   const files = () => oneOrMore(filePath(baseDir), 'file path', 'file paths');
   const { rowsPerTable: rowLimits, timeBudgetSeconds: budget } = scenarioLimits;
   const rowCount = () => wholeNumber(rowLimits.min, rowLimits.max);
-  const rows = z.union([rowCount(), z.record(z.string(), rowCount(), expected('an object'))], expected(`a whole number from 0 to ${rowLimits.max} or { table: rows }`));
+  const rows = z.union([rowCount(), recordOf(rowCount(), 'an object')], expected(`a whole number from 0 to ${rowLimits.max} or { table: rows }`));
   const seconds = expected(`a number of seconds above 0, at most ${budget.max}`);
   const object = strict;
   return object({
     name: text('a non-empty name').max(100, expected('a name of at most 100 characters')).optional(),
     schema: files(),
     tenancy: object({
-      tenantColumns: oneOrMore(text('a column name'), 'column name', 'column names').optional(),
+      tenantColumns: oneOrMore(identifier('a column name'), 'column name', 'column names').optional(),
       tenantTable: tableName.optional(),
       appRole: appRole.optional(),
       context: context.optional(),
@@ -268,14 +274,23 @@ export function scenarioInputSchema(baseDir: string) {
 }
 
 /** The outcome of {@link validateScenarioInput}: the input, or every problem with its path. */
-export type ScenarioValidation = { ok: true; value: ScenarioInput } | { ok: false; problems: string[] };
+export type ScenarioValidation = { ok: true; value: ScenarioInput } | { ok: false; problems: string[]; total: number };
 
-/** Validates a scenario as written; reports every problem at once, `path: message` each. */
+/**
+ * Validates a scenario as written; reports every problem at once, `path: message` each (the
+ * first 50, then a count; `total` counts them all).
+ */
 export function validateScenarioInput(input: unknown, baseDir: string): ScenarioValidation {
   const schema = scenarioInputSchema(baseDir);
-  const result = schema.safeParse(input, { reportInput: true });
+  let result: ReturnType<typeof schema.safeParse>;
+  try {
+    result = schema.safeParse(input, { reportInput: true });
+  } catch (error) {
+    // Only a scenario module can do this (a getter or proxy that throws while being read).
+    return { ok: false, problems: [`scenario: cannot be read: ${error instanceof Error ? error.message : String(error)}`], total: 1 };
+  }
   if (result.success) return { ok: true, value: result.data satisfies ScenarioInput };
-  return { ok: false, problems: formatIssues(result.error.issues, schema) };
+  return { ok: false, ...formatIssues(result.error.issues, schema) };
 }
 
 // Compile-time guard: the validator accepts exactly the shape `ScenarioInput` documents, so

@@ -40,6 +40,11 @@ export function unauthorized(code: 'missing-token' | 'invalid-token' | 'expired-
   return new ApiError(401, code, messages[code], { 'www-authenticate': 'Bearer' });
 }
 
+/** 400 for a text value with a character Postgres cannot store (a NUL): the client's input, not a fault. */
+export function unstorableValue(): ApiError {
+  return new ApiError(400, 'invalid-value', 'a value contains a character that cannot be stored');
+}
+
 /**
  * Server errors the client can act on, by SQLSTATE. Messages are fixed: the server's own
  * message and detail quote values (a unique key, a referenced id) that may belong to others.
@@ -50,6 +55,9 @@ const pgClientErrors: Record<string, ApiError> = {
   '23514': new ApiError(422, 'invalid-value', 'a value is out of range'),
   '23502': new ApiError(422, 'invalid-value', 'a required value is missing'),
   '22P02': new ApiError(400, 'invalid-value', 'a value has the wrong format'),
+  // A NUL in a bound text parameter (22021) or in JSON handed to jsonb (22P05).
+  '22021': unstorableValue(),
+  '22P05': unstorableValue(),
   '22003': new ApiError(422, 'invalid-value', 'a number is out of range'),
   '22001': new ApiError(422, 'invalid-value', 'a value is too long'),
   // The statement budget of the tenant's plan ran out (fairness): retryable, not a bug.

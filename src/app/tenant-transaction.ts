@@ -1,6 +1,6 @@
 import type pg from 'pg';
-import { literalOf, PlaceholderCache } from '../db/inline-params.ts';
-import { ApiError } from './api-error.ts';
+import { literalOf, PlaceholderCache, UninlinableParameterError } from '../db/inline-params.ts';
+import { ApiError, unstorableValue } from './api-error.ts';
 import type { FlawName } from './flaws.ts';
 
 /**
@@ -93,9 +93,16 @@ export function createTransactionRunner(pool: pg.Pool, flaw: FlawName | undefine
         // The flaws live in the multi-round-trip path: take it.
         return runner.run(scope, (query) => query<R>(sql, params), options);
       }
-      // Built before a connection is taken: a value that cannot be a literal fails the
-      // request without touching the database.
-      const statement = inline.inline(sql, params);
+      // Built before a connection is taken: a value that cannot be a literal (a NUL from the
+      // client's input, which Postgres cannot store either) fails the request as a 400
+      // without touching the database.
+      let statement: string;
+      try {
+        statement = inline.inline(sql, params);
+      } catch (error) {
+        if (error instanceof UninlinableParameterError) throw unstorableValue();
+        throw error;
+      }
       const text = options.withoutTenant ? statement : `${contextStatement(scope, timeoutOf(scope))};\n${statement}`;
       let client: pg.PoolClient;
       try {

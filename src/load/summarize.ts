@@ -1,8 +1,9 @@
 import type { CheckMeta, CheckResult, Finding, Severity } from '../core/check.ts';
+import type { ReportLoad } from '../core/report.ts';
 import { fingerprintOf } from '../core/fingerprint.ts';
 import type { LoadSample } from './driver.ts';
 import type { LoadRun } from './experiment.ts';
-import { degradationRatio, edgePoint, jainIndex, judgeStep, pooledRatio, summarizeRepeats, type LoadBudgets, type RepeatSummary, type StepJudgement } from './judge.ts';
+import { degradationRatio, edgePoint, jainIndex, judgeStep, pooledRatio, summarizeRepeats, type LoadBudgets } from './judge.ts';
 import { loadPatterns, patternDescriptions, type LoadPattern } from './profiles.ts';
 import type { LoadCast } from './targets.ts';
 
@@ -14,38 +15,11 @@ import type { LoadCast } from './targets.ts';
  * fairness-off steps are the measurement that shows what the controls buy. Pure.
  */
 
-/** One step over its repeats. */
-export interface LoadStepSummary {
-  pattern: LoadPattern;
-  aggressorConnections: number;
-  fairness: boolean;
-  /**
-   * The gated number: p99 of every victim request of every repeat under contention ÷ p99 of
-   * every victim request of the same repeats' baselines (NaN when not measured).
-   */
-  ratio: number;
-  /** The two pooled p99s of `ratio` (µs) and how many latencies each rests on. */
-  victimP99Us: number;
-  baselineP99Us: number;
-  samples: { contended: number; alone: number };
-  /** The victims' pooled ratio within each repeat, summarised: the spread between repeats. */
-  ratioByRepeat: RepeatSummary;
-  /** The worst single victim's ratio within each repeat, summarised (described, not gated). */
-  worstVictimRatio: RepeatSummary;
-  /** Each victim over all repeats: its own p99 contended and alone (µs) and their ratio (described, not gated). */
-  victims: { label: string; ratio: number; p99Us: number; baselineP99Us: number }[];
-  /** Jain's index over the victims' delivered ÷ offered throughput (1 = each got what it asked). */
-  jain: RepeatSummary;
-  /** Requests turned away (429/503) and failed, victims and aggressor, over all repeats; the aggressor's 2xx answers. */
-  victimRejected: number;
-  victimErrors: number;
-  aggressorRejected: number;
-  aggressorCompleted: number;
-  /** The aggressor's share of the sampled database time (median over repeats), or null. */
-  aggressorDbShare: number | null;
-  verdict: StepJudgement['verdict'];
-  reasons: string[];
-}
+/**
+ * One step over its repeats: the report's step (core/report.ts documents each number: `ratio`
+ * is the gated one, pooled over every victim and repeat), with the pattern typed.
+ */
+export type LoadStepSummary = Omit<ReportLoad['steps'][number], 'pattern'> & { pattern: LoadPattern };
 
 /** What the report shows and gates on. */
 export interface LoadSummary {

@@ -44,7 +44,7 @@ export function redactCredentials(text: string): string {
 export interface ConnectOptions {
   /** Milliseconds to wait for a connection (default 10 s). */
   connectTimeoutMs?: number;
-  /** Session `statement_timeout` in ms (default none). */
+  /** Session `statement_timeout` in ms (default {@link harnessTimeouts}`.statementMs`). */
   statementTimeoutMs?: number;
   applicationName?: string;
   /** Every transaction of the session is READ ONLY (`default_transaction_read_only`): writes fail in the server. */
@@ -55,11 +55,37 @@ export interface ConnectOptions {
 
 const rawTypes = { getTypeParser: () => (value: string) => value };
 
+/** A whole number of ms from the environment, else `fallback`. */
+function envMs(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isInteger(value) && value > 0 ? value : fallback;
+}
+
+/**
+ * Bounds on every database call the harness makes (issue 8: no unbounded waits), overridable
+ * from the environment: `TENANTGUARD_STATEMENT_TIMEOUT_MS` (default 5 min: a large seed's COPY
+ * or a user's schema may be slow), `TENANTGUARD_LOCK_TIMEOUT_MS` (default 60 s: a lock another
+ * session holds), `TENANTGUARD_IDLE_TX_TIMEOUT_MS` (default 5 min). The client also gives up on
+ * an answer 10 s after the server should have cancelled the statement (a dead connection).
+ */
+export function harnessTimeouts(): { statementMs: number; lockMs: number; idleInTransactionMs: number } {
+  return {
+    statementMs: envMs('TENANTGUARD_STATEMENT_TIMEOUT_MS', 300_000),
+    lockMs: envMs('TENANTGUARD_LOCK_TIMEOUT_MS', 60_000),
+    idleInTransactionMs: envMs('TENANTGUARD_IDLE_TX_TIMEOUT_MS', 300_000),
+  };
+}
+
 function clientConfig(url: string, options: ConnectOptions): pg.ClientConfig {
+  const bounds = harnessTimeouts();
+  const statementMs = options.statementTimeoutMs ?? bounds.statementMs;
   return {
     connectionString: url,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
-    statement_timeout: options.statementTimeoutMs,
+    statement_timeout: statementMs,
+    lock_timeout: Math.min(bounds.lockMs, statementMs),
+    idle_in_transaction_session_timeout: bounds.idleInTransactionMs,
+    query_timeout: statementMs + 10_000,
     application_name: options.applicationName ?? 'tenantguard',
     ...(options.readOnly ? { options: '-c default_transaction_read_only=on' } : {}),
     ...(options.rawValues ? { types: rawTypes as unknown as pg.CustomTypesConfig } : {}),

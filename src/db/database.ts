@@ -40,6 +40,8 @@ export interface StartedDatabase extends AsyncDisposable {
   readonly startMs: number;
   /** For backends that run a local server process: its pid and temp dir (removed on stop). */
   readonly local?: { pid: number; dir: string };
+  /** For a server process we run: settles with how it went away if it dies on its own (see `LocalServer.lost`). */
+  readonly lost?: Promise<string>;
   stop(): Promise<void>;
 }
 

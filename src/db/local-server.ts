@@ -29,6 +29,11 @@ export interface LocalServer {
   /** The temp dir holding the data dir and the socket; removed by `stop()`. */
   rootDir: string;
   pid: number;
+  /**
+   * Settles with how the server went away (`was killed by SIGKILL`) if it exits while nobody
+   * asked it to stop; never settles otherwise. A run watches it to end at once, naming the cause.
+   */
+  lost: Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -76,8 +81,14 @@ export async function startLocalServer(options: LocalServerOptions): Promise<Loc
       const settings = { ...disposableSettings, ...options.settings };
       const started = await launch(options.binDir, rootDir, port, settings, runAs, onEvent, options.signal);
       if (started.ok) {
-        child = started.child;
-        return { host: '127.0.0.1', port, superuser, password, rootDir, pid: child.pid!, stop: removeAll };
+        const server = started.child;
+        child = server;
+        const lost = new Promise<string>((resolve) =>
+          server.once('exit', (code, killedBy) => {
+            if (!stopping) resolve(killedBy ? `was killed by ${killedBy}` : `exited with code ${code}`);
+          }),
+        );
+        return { host: '127.0.0.1', port, superuser, password, rootDir, pid: server.pid!, lost, stop: removeAll };
       }
       if (!started.portTaken || attempt >= 5) {
         throw new HarnessError('backend-failed', `Postgres did not start: ${started.reason}`, {

@@ -74,23 +74,23 @@ export function loadUnavailable(scenario: Scenario): string | null {
 /** Phases that did not run are reported as not run (with why), never as passed. */
 function phaseStatuses(scenario: Scenario, mode: PipelineMode, ran: { audit: boolean; attack: boolean; http: boolean; load: boolean }, failed: { phase: PhaseName | null; message: string } | null): PhaseStatus[] {
   const status = (phase: 'audit' | 'attack', enabled: boolean, partOf: boolean): PhaseStatus =>
-    ran[phase]
-      ? { phase, status: 'ran' }
-      : failed?.phase === phase
-        ? { phase, status: 'failed', reason: failed.message }
+    failed?.phase === phase
+      ? { phase, status: 'failed', reason: failed.message }
+      : ran[phase]
+        ? { phase, status: 'ran' }
         : { phase, status: 'not-run', reason: !partOf ? `not part of \`tenantguard ${mode}\`` : !enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' };
   return [
     status('audit', scenario.audit.enabled, mode === 'run' || mode === 'audit'),
     status('attack', scenario.attacks.enabled, mode === 'run' || mode === 'attack'),
-    ran.http
-      ? { phase: 'http', status: 'ran' }
-      : failed?.phase === 'http'
-        ? { phase: 'http', status: 'failed', reason: failed.message }
+    failed?.phase === 'http'
+      ? { phase: 'http', status: 'failed', reason: failed.message }
+      : ran.http
+        ? { phase: 'http', status: 'ran' }
         : { phase: 'http', status: 'not-run', reason: !scenario.http ? 'the scenario describes no HTTP API (http section)' : mode === 'audit' || mode === 'load' ? `not part of \`tenantguard ${mode}\`` : !scenario.http.enabled || !scenario.attacks.enabled ? 'disabled in the scenario' : failed ? 'the run ended before it' : 'not reached' },
-    ran.load
-      ? { phase: 'load', status: 'ran' }
-      : failed?.phase === 'load'
-        ? { phase: 'load', status: 'failed', reason: failed.message }
+    failed?.phase === 'load'
+      ? { phase: 'load', status: 'failed', reason: failed.message }
+      : ran.load
+        ? { phase: 'load', status: 'ran' }
         : { phase: 'load', status: 'not-run', reason: mode !== 'run' && mode !== 'load' ? `not part of \`tenantguard ${mode}\`` : !scenario.load.enabled ? 'disabled (load.enabled: false or --no-load)' : loadUnavailable(scenario) ?? (failed ? 'the run ended before it' : 'not reached') },
   ];
 }
@@ -107,7 +107,12 @@ function schemaSources(files: readonly string[]) {
  * always returns a report; a run that did not finish is marked incomplete (inconclusive).
  */
 export async function runScenario(options: RunScenarioOptions): Promise<RunOutcome> {
-  const { scenario, signal } = options;
+  const { scenario } = options;
+  // Aborted by the user (options.signal) or when the server dies under the run: either way
+  // every phase stops at once instead of failing call by call.
+  const serverGone = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, serverGone.signal]) : serverGone.signal;
+  let lost: string | null = null;
   const mode = options.mode ?? 'run';
   const onEvent = options.onEvent ?? ignoreEvents;
   const seed = options.seed ?? scenario.seed.seed ?? randomRunSeed();
@@ -131,6 +136,8 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     onEvent({ type: 'phase-start', phase: name });
     const began = performance.now();
     const value = await work();
+    // A phase cut short by an abort is reported as failed (its results so far are kept).
+    if (signal.aborted) return value;
     current = null;
     timings[name] = Math.round(performance.now() - began);
     onEvent({ type: 'phase-end', phase: name, durationMs: timings[name] });
@@ -141,6 +148,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   try {
     db = await phase('start', () => options.backend.start({ signal, onEvent }));
     target = { ...db.summary, startMs: db.startMs };
+    void db.lost?.then((how) => {
+      lost = `Postgres ${how} during the ${current ?? 'run'} phase: the connection to the server was lost`;
+      onEvent({ type: 'warning', message: lost });
+      serverGone.abort(new Error(lost));
+    });
     const adminUrl = db.adminUrl;
     const started = db;
     // An existing server is only ever read by the audit: its schema is what we audit.
@@ -224,8 +236,10 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     }
     throwIfAborted(signal);
   } catch (caught) {
-    error = signal?.aborted
+    error = options.signal?.aborted
       ? new HarnessError('interrupted', 'the run was interrupted', { cause: caught })
+      : lost
+        ? new HarnessError('backend-failed', lost, { cause: caught, hint: 'See postgres.log in the run folder; the checks it cut short are inconclusive.' })
       : isHarnessError(caught)
         ? caught
         : new HarnessError('internal', `unexpected error: ${redactCredentials(messageOf(caught))}`, { cause: caught });

@@ -55,6 +55,7 @@ export async function localServerDatabase(server: LocalServer, backend: 'embedde
     serverVersionNum: version.num,
     startMs,
     local: { pid: server.pid, dir: server.rootDir },
+    lost: server.lost,
     stop: server.stop,
     [Symbol.asyncDispose]: server.stop,
   };

@@ -27,12 +27,14 @@ describe('TransactionRunner.one', () => {
     const pool = createPool(url.toString(), 1);
     try {
       const runner = createTransactionRunner(pool, undefined);
+      // The session's own default (the harness gives every session a statement timeout).
+      const { timeout: sessionTimeout } = (await pool.query<{ timeout: string }>(`select current_setting('statement_timeout') as timeout`)).rows[0]!;
       const bodies = async (tenant: string) => (await runner.one<{ body: string }>(scope(tenant), 'select body from notes where $1::int > 0 order by body', [1])).map((r) => r.body);
       expect(await bodies('a')).toEqual(['a1', 'a2']);
       expect(await bodies('b')).toEqual(['b1']);
       // Nothing of the last request stays on the connection.
       const left = await pool.query(`select current_setting('app.tenant_id', true) as tenant, current_setting('statement_timeout') as timeout, pg_current_xact_id_if_assigned() as xact`);
-      expect(left.rows).toEqual([{ tenant: '', timeout: '0', xact: null }]);
+      expect(left.rows).toEqual([{ tenant: '', timeout: sessionTimeout, xact: null }]);
       // The plan's budget applies to the statement.
       await expect(runner.one(scope('a', { statementTimeoutMs: 50 }), 'select pg_sleep(1)')).rejects.toMatchObject({ code: '57014' });
       // A failed statement rolls back its implicit transaction (the insert is gone) and the

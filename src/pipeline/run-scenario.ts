@@ -18,6 +18,7 @@ import type { PhaseStatus, Report, ReportAccessMatrix, ReportLoad, ReportTarget 
 import { randomRunSeed } from '../core/seed-random.ts';
 import type { Tenancy } from '../core/tenancy.ts';
 import { applySchema } from '../db/apply-schema.ts';
+import { pingServer, watchServer } from '../db/watch-server.ts';
 import { assertWritable } from '../db/backends/index.ts';
 import { redactCredentials, withClient } from '../db/connect.ts';
 import type { DatabaseBackend, StartedDatabase } from '../db/database.ts';
@@ -113,6 +114,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   const serverGone = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, serverGone.signal]) : serverGone.signal;
   let lost: string | null = null;
+  const watching = new AbortController();
   const mode = options.mode ?? 'run';
   const onEvent = options.onEvent ?? ignoreEvents;
   const seed = options.seed ?? scenario.seed.seed ?? randomRunSeed();
@@ -148,11 +150,22 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
   try {
     db = await phase('start', () => options.backend.start({ signal, onEvent }));
     target = { ...db.summary, startMs: db.startMs };
-    void db.lost?.then((how) => {
+    // Our own server process is watched directly; a server we did not start is pinged.
+    const gone = db.lost ?? watchServer(db.adminUrl, { signal: watching.signal });
+    const serverLost = (how: string) => {
+      if (lost) return;
       lost = `Postgres ${how} during the ${current ?? 'run'} phase: the connection to the server was lost`;
       onEvent({ type: 'warning', message: lost });
       serverGone.abort(new Error(lost));
-    });
+    };
+    void gone.then(serverLost);
+    // A phase that ends with inconclusive checks on a server we did not start may have lost
+    // it between two pings of the watch: ask now, so the phase is reported failed, not ran.
+    const confirmServer = async (found: CheckResult[]) => {
+      if (db?.lost || !found.some((r) => r.verdict === 'inconclusive')) return;
+      const how = await pingServer(db!.adminUrl);
+      if (how) serverLost(how);
+    };
     const adminUrl = db.adminUrl;
     const started = db;
     // An existing server is only ever read by the audit: its schema is what we audit.
@@ -212,6 +225,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
             onEvent({ type: 'warning', message: `the access matrix could not be measured: ${redactCredentials(messageOf(caught))}` });
             return undefined;
           });
+          await confirmServer(found);
           return found;
         } finally {
           await env.close();
@@ -223,7 +237,11 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     }
     throwIfAborted(signal);
     if ((mode === 'run' || mode === 'attack') && scenario.attacks.enabled && scenario.http?.enabled && seeded) {
-      const httpResults = await phase('http', () => runHttpPhase({ scenario, adminUrl, tenancy: resolvedTenancy, manifest: seeded, runSeed: seed, onEvent, ...(signal ? { signal } : {}) }));
+      const httpResults = await phase('http', async () => {
+        const found = await runHttpPhase({ scenario, adminUrl, tenancy: resolvedTenancy, manifest: seeded, runSeed: seed, onEvent, ...(signal ? { signal } : {}) });
+        await confirmServer(found);
+        return found;
+      });
       results = [...results, ...httpResults];
       ran.http = true;
     }
@@ -244,6 +262,7 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
         ? caught
         : new HarnessError('internal', `unexpected error: ${redactCredentials(messageOf(caught))}`, { cause: caught });
   } finally {
+    watching.abort();
     if (db) await db.stop().catch(() => {});
   }
 

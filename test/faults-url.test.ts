@@ -29,24 +29,27 @@ function killServer(pid: number): void {
   }
 }
 
-describe.runIf(hasPg15)('an existing server killed in the middle of the attack phase (url backend)', () => {
-  it('stops the run within seconds, says the server stopped answering, and reports incomplete', async () => {
+describe.runIf(hasPg15)('an existing server killed in the middle of a phase (url backend)', () => {
+  it.each(['seed', 'attack'])('during %s: stops the run within seconds, says the server stopped answering, and reports incomplete', async (phase) => {
     const server = await startPg15();
     try {
       const out = join(work, 'killed');
       // A scenario without an HTTP app: the attack phase is the last, so no later phase's
       // failed connection can stand in for noticing that the server is gone.
-      const cli = startCli(['attack', 'fixtures/reports/leaky.scenario.json', '--database-url', superuserUrl(server), '--scratch', '--runs', '1000000', '--time-budget', '300', '--out', out], { DATABASE_URL: '' });
-      await cli.waitForStderr(/▸ attack/);
+      const seedArgs = phase === 'seed' ? ['--tenants', '300', '--rows', '3000'] : [];
+      const cli = startCli(['attack', 'fixtures/reports/leaky.scenario.json', '--database-url', superuserUrl(server), '--scratch', '--runs', '1000000', '--time-budget', '300', ...seedArgs, '--out', join(out, phase)], { DATABASE_URL: '' });
+      await cli.waitForStderr(phase === 'seed' ? /▸ seed/ : /▸ attack/);
       killServer(server.pid);
       const killedAt = Date.now();
       const result = await cli.done;
       expect(Date.now() - killedAt).toBeLessThan(30_000);
       expect(result.code, result.stderr).toBe(4);
-      expect(result.stderr).toMatch(/Postgres stopped answering \(.+\) during the attack phase/);
-      const report = JSON.parse(readFileSync(join(out, 'report.json'), 'utf8'));
+      expect(result.stderr).toMatch(new RegExp(`Postgres stopped answering \\(.+\\) during the ${phase} phase`));
+      const report = JSON.parse(readFileSync(join(out, phase, 'report.json'), 'utf8'));
       expect(report).toMatchObject({ complete: false, verdict: 'inconclusive', error: { code: 'backend-failed' } });
-      expect(report.phases.filter((p: { status: string }) => p.status === 'failed').map((p: { phase: string }) => p.phase)).toEqual(['attack']);
+      // The seed is not a reported phase: killed there, the attack never ran.
+      expect(report.phases.filter((p: { status: string }) => p.status === 'failed').map((p: { phase: string }) => p.phase)).toEqual(phase === 'seed' ? [] : ['attack']);
+      if (phase === 'seed') expect(report.phases.find((p: { phase: string }) => p.phase === 'attack').status).toBe('not-run');
       expect(report.results.some((r: { verdict: string }) => r.verdict === 'fail')).toBe(false);
       expect(JSON.stringify(report) + result.stdout + result.stderr).not.toContain(server.password);
     } finally {

@@ -254,6 +254,14 @@ export async function runScenario(options: RunScenarioOptions): Promise<RunOutco
     }
     throwIfAborted(signal);
   } catch (caught) {
+    // Whatever failed, on a server we did not start: if the server is gone, that is the cause.
+    if (!lost && db && !db.lost && !options.signal?.aborted) {
+      const how = await pingServer(db.adminUrl);
+      if (how) {
+        lost = `Postgres ${how} during the ${current ?? 'run'} phase: the connection to the server was lost`;
+        onEvent({ type: 'warning', message: lost });
+      }
+    }
     error = options.signal?.aborted
       ? new HarnessError('interrupted', 'the run was interrupted', { cause: caught })
       : lost

@@ -27,7 +27,7 @@ describe('tenantguard load', () => {
     // Who played which part, and the limits used, so the run can be repeated.
     expect(load.setup.victims).toHaveLength(2);
     expect(load.setup.aggressor.plan).toBeTruthy();
-    expect(load.setup.fairness).toMatchObject({ heavyConcurrency: expect.any(Number), heavyDutyCycle: 0.5, rejectionDelayMs: 1000, rejectionJitter: 0.5 });
+    expect(load.setup.fairness).toMatchObject({ heavyConcurrency: expect.any(Number), heavyDutyCycle: 0.25, rejectionDelayMs: 1000, rejectionJitter: 0.5 });
     // A baseline and a contention step, each with fairness off and on.
     expect(load.runs.map((r: { pattern: string | null; fairness: boolean }) => `${r.pattern ?? 'baseline'} ${r.fairness}`).sort()).toEqual(['baseline false', 'baseline true', 'heavy-reports false', 'heavy-reports true']);
     for (const run of load.runs) {

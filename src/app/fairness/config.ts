@@ -90,7 +90,7 @@ export interface FairnessConfig {
  *   tenant-blind FIFO.
  * - `sharedConcurrency`: cores; `heavyConcurrency`: max(1, ⌊cores / 2⌋), so heavy requests
  *   (reports, searches) always leave at least half the cores to light ones — on 2 cores, one
- *   heavy query at a time for the whole app; `heavyDutyCycle`: 0.5; `activeWindowMs`: 5 s;
+ *   heavy query at a time for the whole app; `heavyDutyCycle`: 0.25; `activeWindowMs`: 5 s;
  *   `rejectionDelayMs`: 1 s ± 50% (`rejectionJitter` 0.5);
  *   `maxGlobalQueued`: 8 × poolSize (at least 16); `fallbackPlan`: free.
  * - free: weight 1, concurrency max(1, ⌊cores/2⌋), 50 req/s burst 100, queue 8 for ≤ 2 s,
@@ -113,7 +113,7 @@ export function defaultFairnessConfig(poolSize: number, cores: number): Fairness
     globalConcurrency,
     sharedConcurrency: Math.min(cores, globalConcurrency),
     heavyConcurrency: Math.min(globalConcurrency, Math.max(1, Math.floor(cores / 2))),
-    heavyDutyCycle: 0.5,
+    heavyDutyCycle: 0.25,
     activeWindowMs: 5_000,
     maxGlobalQueued: Math.max(16, 8 * poolSize),
     rejectionDelayMs: 1_000,

@@ -53,8 +53,9 @@
  *    take a slot of a small global heavy budget (`heavyConcurrency`, half the cores: on 2
  *    cores one heavy query at a time), their own per-plan rate (`heavyRatePerSecond`) with a
  *    small burst (`heavyBurst`: a flood's opening reports do not run end to end), the
- *    weighted share, and a duty cycle while others are active (`heavyDutyCycle`, 0.5: heavy
- *    work pauses as long as it ran). Light requests skip the share (only the plan's cap and
+ *    weighted share, and a duty cycle while others are active (`heavyDutyCycle`, 0.25: heavy
+ *    work pauses three times as long as it ran; at 0.5 a 50 ms report still left quiet
+ *    tenants one core for ~45% of the time, measured 2.4× their p99 in one bench run). Light requests skip the share (only the plan's cap and
  *    rate apply) and are dispatched first. A plain per-tenant cap cannot do this: a quiet
  *    tenant's lookups end up waiting behind their own share or for a core a neighbour's
  *    reports keep busy — measured at about 4× the victims' p99 here; the classes bring the

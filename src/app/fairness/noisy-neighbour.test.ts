@@ -98,9 +98,9 @@ describe('noisy neighbour (simulated)', () => {
     expect(solo).toBe(2);
     expect(p99(unfair.victims) / solo).toBeGreaterThan(10);
     expect(p99(guarded.victims) / solo).toBeLessThanOrEqual(2);
-    // Not by starving the aggressor: one heavy query at a time at half duty while the victims
-    // are active — 2.5 of its 200 ms reports a second, about 12 over the 5 s.
-    expect(guarded.aggressorDone).toBeGreaterThanOrEqual(10);
+    // Not by starving the aggressor: one heavy query at a time at a quarter duty while the
+    // victims are active — one of its 200 ms reports every 800 ms, about 6 over the 5 s.
+    expect(guarded.aggressorDone).toBeGreaterThanOrEqual(5);
     const stats = (guarded.gate as ManagedFairnessGate).stats().tenants;
     expect(stats['aggressor']!.rejected).toBeGreaterThan(0);
     for (const v of ['victim0', 'victim1', 'victim2']) expect(stats[v]).toMatchObject({ rejected: 0, maxWaitMs: 0 });

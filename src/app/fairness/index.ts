@@ -59,7 +59,7 @@
  *    rate apply) and are dispatched first. A plain per-tenant cap cannot do this: a quiet
  *    tenant's lookups end up waiting behind their own share or for a core a neighbour's
  *    reports keep busy — measured at about 4× the victims' p99 here; the classes bring the
- *    victims' pooled p99 to about 1.1–2.4× run to run (bench/load.ts, `npm run bench`).
+ *    victims' pooled p99 to about 1.05–1.35× (bench/load.ts, `npm run bench`).
  *
  * The design gives up work conservation on purpose: a core kept idle for victims is the
  * price of their latency. Admitted slots are released on `release()` or when the request's

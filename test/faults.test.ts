@@ -61,7 +61,9 @@ describe('Postgres killed in the middle of a phase', () => {
     const cli = startCli([...args, '--seed', '11', '--out', out], { TMPDIR: tmp });
     await cli.waitForStderr(under, 150_000);
     const app = /reference app at (http:\/\/\S+)/.exec(cli.output.stderr)?.[1];
-    expect(killPostgres(tmp)).toBe(1);
+    // At least the postmaster: a backend forked a moment ago still shows the postmaster's
+    // command line until it retitles itself, and is killed with it.
+    expect(killPostgres(tmp)).toBeGreaterThanOrEqual(1);
     const killedAt = Date.now();
     const result = await cli.done;
     expect(Date.now() - killedAt).toBeLessThan(30_000);

@@ -11,6 +11,15 @@ export function isAtLeast(a: Severity, b: Severity): boolean {
   return severities.indexOf(a) <= severities.indexOf(b);
 }
 
+/**
+ * Whether a finding fails the run: not suppressed, at or above the threshold, and not accepted
+ * in a baseline (`baseline: 'existing'`). The one statement of the rule every format and the
+ * verdict use.
+ */
+export function isGating(finding: Pick<Finding, 'severity' | 'suppressed' | 'baseline'>, failOn: Severity): boolean {
+  return !finding.suppressed && finding.baseline !== 'existing' && isAtLeast(finding.severity, failOn);
+}
+
 /** The phase a check belongs to. */
 export type CheckKind = 'audit' | 'attack' | 'http' | 'load';
 

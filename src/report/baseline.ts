@@ -1,4 +1,4 @@
-import { isAtLeast, severities, type Severity } from '../core/check.ts';
+import { isAtLeast, isGating, severities, type Severity } from '../core/check.ts';
 import { HarnessError } from '../core/errors.ts';
 import type { Report, ReportBaseline } from '../core/report.ts';
 
@@ -128,7 +128,7 @@ export function applyBaseline(report: Report, baseline: BaselineFile, file: stri
 function baselineVerdict(report: Report): Pick<Report, 'verdict' | 'verdictReason'> {
   if (report.verdict === 'inconclusive' && (!report.complete || report.error)) return { verdict: report.verdict, verdictReason: report.verdictReason };
   const gating = report.results.flatMap((r) => r.findings).filter((f) => !f.suppressed && isAtLeast(f.severity, report.failOn));
-  const fresh = gating.filter((f) => f.baseline === 'new');
+  const fresh = gating.filter((f) => isGating(f, report.failOn));
   const accepted = gating.length - fresh.length;
   const note = `${accepted} at or above ${report.failOn} accepted in the baseline`;
   if (fresh.length > 0) return { verdict: 'fail', verdictReason: `${fresh.length} new finding(s) at or above ${report.failOn} (${note})` };

@@ -1,4 +1,4 @@
-import { isAtLeast, severities, type CheckResult, type Severity, type Verdict } from '../core/check.ts';
+import { isGating, severities, type CheckResult, type Severity, type Verdict } from '../core/check.ts';
 import type { PhaseName } from '../core/events.ts';
 import { formatQualifiedName } from '../core/names.ts';
 import type { SeedManifest } from '../core/manifest.ts';
@@ -53,7 +53,7 @@ export function decideVerdict(input: Pick<ReportInput, 'complete' | 'incompleteR
   if (input.error || !input.complete) {
     return { verdict: 'inconclusive', reason: `the run did not finish: ${input.error?.message ?? input.incompleteReason ?? 'unknown reason'}` };
   }
-  const blocking = input.results.flatMap((r) => r.findings).filter((f) => !f.suppressed && isAtLeast(f.severity, input.failOn));
+  const blocking = input.results.flatMap((r) => r.findings).filter((f) => isGating(f, input.failOn));
   if (blocking.length > 0) {
     return { verdict: 'fail', reason: `${blocking.length} finding(s) at or above ${input.failOn}` };
   }

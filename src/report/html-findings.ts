@@ -1,4 +1,4 @@
-import { isAtLeast, severities, type CheckResult, type Finding, type Severity } from '../core/check.ts';
+import { isGating, severities, type CheckResult, type Finding, type Severity } from '../core/check.ts';
 import type { Report } from '../core/report.ts';
 import { esc, formatCount, formatMillis } from './html-escape.ts';
 import { labelBadge, severityBadge } from './html-parts.ts';
@@ -68,7 +68,7 @@ function checkIndex(failing: CheckResult[]): string {
 function checkGroup(result: CheckResult, report: Report): string {
   const m = result.meta;
   const findings = [...result.findings].sort((a, b) => rank(a.severity) - rank(b.severity));
-  const gating = findings.some((f) => !f.suppressed && f.baseline !== 'existing' && isAtLeast(f.severity, report.failOn));
+  const gating = findings.some((f) => isGating(f, report.failOn));
   const suppressed = findings.filter((f) => f.suppressed).length;
   const count = `${formatCount(findings.length)} finding(s)${suppressed > 0 ? `, ${formatCount(suppressed)} suppressed` : ''}`;
   const summary = `<summary>${severityBadge(worstSeverity(result))} <span class="summary-title">${esc(m.title)}</span> <code>${esc(m.id)}</code> ${labelBadge(m.kind, 'b-kind')} <span class="count">${esc(count)}</span></summary>`;

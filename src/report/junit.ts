@@ -1,4 +1,4 @@
-import { isAtLeast, severities, type CheckResult, type Finding, type Severity } from '../core/check.ts';
+import { isGating, severities, type CheckResult, type Finding, type Severity } from '../core/check.ts';
 import type { PhaseStatus, Report } from '../core/report.ts';
 
 /**
@@ -12,16 +12,8 @@ import type { PhaseStatus, Report } from '../core/report.ts';
 /** The phases, in the order of the pipeline and of the suites. */
 export const junitPhases: readonly PhaseStatus['phase'][] = ['audit', 'attack', 'http', 'load'];
 
-/**
- * Whether a finding fails the run: not suppressed, at or above `--fail-on`, and, with a
- * baseline, not already in it. A finding a baseline run left unmarked counts as new: an
- * inconsistent report must not hide a finding.
- */
-export function isGating(finding: Finding, report: Pick<Report, 'failOn' | 'baseline'>): boolean {
-  if (finding.suppressed) return false;
-  if (!isAtLeast(finding.severity, report.failOn)) return false;
-  return report.baseline === undefined || finding.baseline !== 'existing';
-}
+/** Whether a finding fails the run (core/check.ts states the rule; unmarked counts as new). */
+const gates = (finding: Finding, report: Pick<Report, 'failOn'>): boolean => isGating(finding, report.failOn);
 
 // XML 1.0 allows tab, LF, CR and U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF; lone surrogates fall outside.
 const forbidden = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
@@ -81,8 +73,8 @@ function testcase(classname: string, name: string, ms: number | undefined, inner
 function checkCase(check: CheckResult, report: Report): Case {
   const classname = `tenantguard.${check.meta.kind}`;
   const name = `${check.meta.id}: ${check.meta.title}`;
-  const gating = check.findings.filter((f) => isGating(f, report));
-  const others = check.findings.filter((f) => !isGating(f, report)).map((f) => describeFinding(f, notGatingBecause(f, report)));
+  const gating = check.findings.filter((f) => gates(f, report));
+  const others = check.findings.filter((f) => !gates(f, report)).map((f) => describeFinding(f, notGatingBecause(f, report)));
   const othersBlock = others.length > 0 ? `Findings that do not gate the run:\n\n${others.join('\n\n')}` : '';
   if (gating.length > 0) {
     // A definite finding outweighs a later crash of the same check: it is a failure, not an error.

@@ -17,7 +17,7 @@
  * `test` section of your vitest config so vitest compiles it (docs/vitest.md).
  */
 import { expect } from 'vitest';
-import { isAtLeast, type Finding, type Severity } from '../core/check.ts';
+import { isGating, type Finding, type Severity } from '../core/check.ts';
 import type { OnEvent } from '../core/events.ts';
 import type { Report } from '../core/report.ts';
 import { randomRunSeed } from '../core/seed-random.ts';
@@ -89,7 +89,7 @@ export function describeFinding(finding: Finding): string {
  */
 export function isolationProblems(report: Report, options: IsolationMatcherOptions = {}): string | null {
   const failOn = options.failOn ?? report.failOn;
-  const findings = report.results.flatMap((r) => r.findings).filter((f) => !f.suppressed && f.baseline !== 'existing' && isAtLeast(f.severity, failOn));
+  const findings = report.results.flatMap((r) => r.findings).filter((f) => isGating(f, failOn));
   const undecided = report.results.filter((r) => r.verdict === 'inconclusive');
   const parts: string[] = [];
   if (!report.complete || report.error) parts.push(`the run did not finish: ${report.error?.message ?? report.incompleteReason ?? 'unknown reason'}`);
